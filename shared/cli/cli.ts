@@ -1,0 +1,97 @@
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { type Environment, loadSettings } from "../config/settings.js";
+import { composeAudit } from "../engine/compose.js";
+import type { Logger } from "../engine/ports.js";
+import { type RunReport, runAudit } from "../engine/run-audit.js";
+import { ConfigError, describeError } from "../errors.js";
+import { renderCsv, renderTable } from "./render-report.js";
+
+export const USAGE = "usage: npm run audit -- [--output table|json|csv] [--out FILE] [--no-notify]";
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTty: boolean;
+}
+
+export const EXIT = { ok: 0, deliveryFailed: 1, badConfig: 2, crashed: 3 } as const;
+
+const OUTPUTS = ["table", "json", "csv"] as const;
+type OutputFormat = (typeof OUTPUTS)[number];
+
+function render(report: RunReport, format: OutputFormat): string {
+  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "csv") return renderCsv(report);
+  return renderTable(report);
+}
+
+/** One full sweep, exactly what the timer function runs; returns the exit code. */
+export async function runCli(argv: readonly string[], env: Environment, io: CliIo): Promise<number> {
+  let values: {
+    output?: string | undefined;
+    out?: string | undefined;
+    "no-notify"?: boolean | undefined;
+    help?: boolean | undefined;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        output: { type: "string" },
+        out: { type: "string" },
+        "no-notify": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    io.stderr(`${describeError(error)}\n${USAGE}\n`);
+    return EXIT.badConfig;
+  }
+  if (values.help) {
+    io.stdout(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const format = OUTPUTS.find((o) => o === (values.output ?? "table"));
+  if (!format) {
+    io.stderr(`unknown --output ${JSON.stringify(values.output)} (expected ${OUTPUTS.join(", ")})\n${USAGE}\n`);
+    return EXIT.badConfig;
+  }
+
+  let settings: ReturnType<typeof loadSettings>;
+  try {
+    settings = loadSettings(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.badConfig;
+    }
+    throw error;
+  }
+
+  const log: Logger = {
+    info: (m) => io.stderr(`${m}\n`),
+    warn: (m) => io.stderr(`warning: ${m}\n`),
+    error: (m) => io.stderr(`error: ${m}\n`),
+  };
+  const deps = composeAudit(settings, { log, ...(io.isTty ? { progress: (m: string) => io.stderr(`… ${m}\n`) } : {}) });
+  let report: RunReport;
+  try {
+    report = await runAudit(deps, { trigger: "cli", notify: !values["no-notify"] });
+  } catch (error) {
+    io.stderr(`audit failed: ${describeError(error)}\n`);
+    return EXIT.crashed;
+  }
+  const text = render(report, format);
+  if (values.out) {
+    await writeFile(values.out, text, "utf8");
+    io.stderr(`report written to ${values.out}\n`);
+  } else {
+    io.stdout(text);
+  }
+  for (const s of report.run.sinks.filter((r) => !r.ok))
+    io.stderr(`error: ${s.sink} (${s.target}) failed: ${s.error ?? "unknown"}\n`);
+  return report.run.delivered ? EXIT.ok : EXIT.deliveryFailed;
+}

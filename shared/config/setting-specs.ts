@@ -1,0 +1,139 @@
+/**
+ * The catalog of app settings the engine reads. It is the single source that the
+ * config parser, the README table and the infra parity test agree on.
+ */
+export interface SettingSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Secret values (webhook URLs) are stored in Key Vault and never logged. */
+  readonly secret: boolean;
+  /**
+   * Whether the Bicep and Terraform deployments set it. `false` marks settings for
+   * local runs only, such as a storage connection string (deployments use the
+   * managed identity and never shared keys).
+   */
+  readonly deployed: boolean;
+}
+
+export const SETTING_SPECS = [
+  {
+    name: "AUDIT_CLOUDS",
+    description:
+      "Comma list of clouds to audit: azure, aws. Default: azure, plus aws when any AWS setting or AWS credential variable is present.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_SCHEDULE",
+    description: "NCRONTAB schedule of the timer function (six fields, UTC). Default 0 */15 * * * *.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AZURE_SUBSCRIPTIONS",
+    description: "Comma list of subscription IDs; empty = every subscription the identity can read.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AZURE_CLOUD",
+    description: "AzurePublicCloud (default), AzureChinaCloud or AzureUSGovernment.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AZURE_ARM_ENDPOINT",
+    description: "Override of the Resource Manager base URL (ARM and Resource Graph).",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AZURE_LOGS_ENDPOINT",
+    description: "Override of the Log Analytics query base URL (the .../v1 root).",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_LOG_ANALYTICS_WORKSPACES",
+    description: "Optional comma list of workspace GUIDs; default: discovered from each cluster's monitoring add-on.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AWS_ROLE_ARNS",
+    description: "Comma list of IAM role ARNs to assume, one per account; empty = ambient credentials, one account.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AWS_REGIONS",
+    description: "Comma list of AWS regions; default: every commercial region that offers EKS.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_AWS_WEB_IDENTITY_AUDIENCE",
+    description:
+      "When set, an Entra token for this audience from the managed identity is exchanged with AssumeRoleWithWebIdentity (no stored AWS keys).",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_TEAMS_WEBHOOK_URL",
+    description: "Teams Workflows webhook URL; unset = Teams is off. Secret.",
+    secret: true,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_SLACK_WEBHOOK_URL",
+    description: "Slack incoming webhook URL; unset = Slack is off. Secret.",
+    secret: true,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_NOTIFY_MIN_SEVERITY",
+    description: "Lowest severity sent to chat: critical, high (default), medium, low or info.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_WEBHOOK_ALLOWED_HOSTS",
+    description:
+      "Comma list of host patterns (e.g. *.logic.azure.com) replacing the default Slack and Teams Workflows allowlist; https only.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_TABLE_CONNECTION_STRING",
+    description: "Findings store as a connection string (local runs, Azurite). Deployments use AUDIT_TABLE_ENDPOINT.",
+    secret: true,
+    deployed: false,
+  },
+  {
+    name: "AUDIT_TABLE_ENDPOINT",
+    description: "Findings store as an https table endpoint, used with the managed identity.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_FINDINGS_TABLE",
+    description: "Findings table name; default findings.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_GPU_TABLE",
+    description: "GPU anomaly table name; default gpuanomalies.",
+    secret: false,
+    deployed: true,
+  },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTING_SPECS)[number]["name"];
+
+/**
+ * Standard SDK variables the deployment sets for the engine: the user-assigned
+ * identity's client ID, and the restriction of DefaultAzureCredential to the
+ * managed identity.
+ */
+export const DEPLOYED_SDK_SETTINGS = ["AZURE_CLIENT_ID", "AZURE_TOKEN_CREDENTIALS"] as const;

@@ -1,0 +1,295 @@
+import { z } from "zod";
+import { ConfigError, registerSecret } from "../errors.js";
+import { SEVERITIES, type Severity } from "../model/finding.js";
+import type { Cloud } from "../model/inventory.js";
+import { DEFAULT_EKS_REGIONS } from "./aws-regions.js";
+import { AZURE_CLOUD_NAMES, AZURE_CLOUDS, type AzureCloudName } from "./azure-clouds.js";
+import type { SettingName } from "./setting-specs.js";
+
+/** Validated, frozen configuration. Built once per run, before any network call. */
+export interface Settings {
+  readonly clouds: readonly Cloud[];
+  readonly schedule: string;
+  readonly azure: {
+    readonly cloud: AzureCloudName;
+    readonly subscriptions: readonly string[];
+    readonly armEndpoint: string;
+    readonly armAudience: string;
+    readonly logsEndpoint: string;
+    readonly logsAudience: string;
+    readonly workspaces: readonly string[];
+  };
+  readonly aws: {
+    readonly roleArns: readonly string[];
+    readonly regions: readonly string[];
+    readonly webIdentityAudience: string | null;
+  };
+  readonly notify: {
+    readonly teamsWebhookUrl: string | null;
+    readonly slackWebhookUrl: string | null;
+    readonly minSeverity: Severity;
+    readonly allowedHosts: readonly string[];
+  };
+  readonly table:
+    | { readonly kind: "connectionString"; readonly connectionString: string }
+    | { readonly kind: "endpoint"; readonly endpoint: string };
+  readonly findingsTable: string;
+  readonly gpuTable: string;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_SCHEDULE = "0 */15 * * * *";
+export const DEFAULT_WEBHOOK_HOSTS = [
+  "hooks.slack.com",
+  "hooks.slack-gov.com",
+  "*.logic.azure.com",
+  "*.logic.azure.us",
+  "*.api.powerplatform.com",
+] as const;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+const HOST_PATTERN =
+  /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[?[0-9a-f:.]+\]?$/i;
+const NCRONTAB_FIELD = /^[\d*/,\-A-Za-z?]+$/;
+const AWS_CREDENTIAL_HINTS = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_PROFILE",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+] as const;
+
+const TOKEN_CREDENTIAL_CHOICES = [
+  "dev",
+  "prod",
+  "environmentcredential",
+  "workloadidentitycredential",
+  "managedidentitycredential",
+  "visualstudiocodecredential",
+  "azureclicredential",
+  "azurepowershellcredential",
+  "azuredeveloperclicredential",
+];
+
+const commaList = (raw: string | undefined): string[] =>
+  (raw ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https:// URL" });
+
+/** Hostname-only matching; `*.example.com` matches any subdomain of example.com. */
+export function hostMatches(host: string, patterns: readonly string[]): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return patterns.some((pattern) => {
+    const p = pattern.toLowerCase().replace(/^\[|\]$/g, "");
+    return p.startsWith("*.") ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p;
+  });
+}
+
+/**
+ * Reads every contract setting, reports every problem at once, and never echoes a
+ * secret value in a message.
+ */
+export function loadSettings(env: Environment): Settings {
+  const problems: string[] = [];
+  const read = (name: SettingName): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const check = <T>(name: SettingName, schema: z.ZodType<T>, value: unknown, fallback: T): T => {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) problems.push(`${name}: ${issue.message}`);
+    return fallback;
+  };
+  const listOf = (name: SettingName, pattern: RegExp, what: string): string[] => {
+    const items = commaList(read(name));
+    for (const item of items) {
+      if (!pattern.test(item)) problems.push(`${name}: ${JSON.stringify(item.slice(0, 80))} is not ${what}`);
+    }
+    return items.filter((item) => pattern.test(item));
+  };
+
+  // Clouds
+  const cloudsRaw = commaList(read("AUDIT_CLOUDS")).map((c) => c.toLowerCase());
+  for (const c of cloudsRaw) {
+    if (c !== "azure" && c !== "aws")
+      problems.push(`AUDIT_CLOUDS: unknown cloud ${JSON.stringify(c.slice(0, 40))} (expected azure, aws)`);
+  }
+  const awsHinted =
+    ["AUDIT_AWS_ROLE_ARNS", "AUDIT_AWS_REGIONS", "AUDIT_AWS_WEB_IDENTITY_AUDIENCE"].some((n) => env[n]?.trim()) ||
+    AWS_CREDENTIAL_HINTS.some((n) => env[n]?.trim());
+  const clouds: Cloud[] =
+    cloudsRaw.length > 0
+      ? (["azure", "aws"] as const).filter((c) => cloudsRaw.includes(c))
+      : awsHinted
+        ? ["azure", "aws"]
+        : ["azure"];
+
+  const schedule = read("AUDIT_SCHEDULE") ?? DEFAULT_SCHEDULE;
+  const fields = schedule.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((f) => NCRONTAB_FIELD.test(f))) {
+    problems.push(
+      `AUDIT_SCHEDULE: ${JSON.stringify(schedule.slice(0, 60))} is not a six-field NCRONTAB expression (e.g. ${DEFAULT_SCHEDULE})`,
+    );
+  }
+
+  // Azure
+  const cloudName = check(
+    "AUDIT_AZURE_CLOUD",
+    z.enum(AZURE_CLOUD_NAMES as [AzureCloudName, ...AzureCloudName[]], {
+      error: (issue) =>
+        `unknown Azure cloud ${JSON.stringify(String(issue.input).slice(0, 40))} (expected ${AZURE_CLOUD_NAMES.join(", ")})`,
+    }),
+    read("AUDIT_AZURE_CLOUD") ?? "AzurePublicCloud",
+    "AzurePublicCloud",
+  );
+  const cloud = AZURE_CLOUDS[cloudName];
+  const subscriptions = listOf("AUDIT_AZURE_SUBSCRIPTIONS", GUID, "a subscription ID (GUID)");
+  const armEndpoint = check(
+    "AUDIT_AZURE_ARM_ENDPOINT",
+    httpsUrl,
+    read("AUDIT_AZURE_ARM_ENDPOINT") ?? cloud.armEndpoint,
+    cloud.armEndpoint,
+  );
+  const logsEndpoint = check(
+    "AUDIT_AZURE_LOGS_ENDPOINT",
+    httpsUrl,
+    read("AUDIT_AZURE_LOGS_ENDPOINT") ?? cloud.logsEndpoint,
+    cloud.logsEndpoint,
+  );
+  const workspaces = listOf("AUDIT_LOG_ANALYTICS_WORKSPACES", GUID, "a workspace ID (GUID)");
+
+  // AWS
+  const roleArns = listOf("AUDIT_AWS_ROLE_ARNS", ROLE_ARN, "an IAM role ARN (arn:aws:iam::123456789012:role/name)");
+  const regionsRaw = listOf("AUDIT_AWS_REGIONS", REGION, "an AWS region name (e.g. eu-west-1)");
+  const webIdentityAudience = read("AUDIT_AWS_WEB_IDENTITY_AUDIENCE") ?? null;
+  if (webIdentityAudience !== null && /\s/.test(webIdentityAudience)) {
+    problems.push("AUDIT_AWS_WEB_IDENTITY_AUDIENCE: must not contain whitespace (e.g. api://aws-audit-federation)");
+  }
+  if (webIdentityAudience !== null && roleArns.length === 0 && !commaList(read("AUDIT_AWS_ROLE_ARNS")).length) {
+    problems.push(
+      "AUDIT_AWS_WEB_IDENTITY_AUDIENCE: needs AUDIT_AWS_ROLE_ARNS (the roles to assume with the web identity)",
+    );
+  }
+
+  // Notifications
+  const hostsRaw = commaList(read("AUDIT_WEBHOOK_ALLOWED_HOSTS"));
+  for (const h of hostsRaw) {
+    if (!HOST_PATTERN.test(h))
+      problems.push(
+        `AUDIT_WEBHOOK_ALLOWED_HOSTS: ${JSON.stringify(h.slice(0, 80))} is not a host name or *.domain pattern (no scheme, path or port)`,
+      );
+  }
+  const allowedHosts = hostsRaw.length > 0 ? hostsRaw.filter((h) => HOST_PATTERN.test(h)) : [...DEFAULT_WEBHOOK_HOSTS];
+  const webhook = (name: "AUDIT_TEAMS_WEBHOOK_URL" | "AUDIT_SLACK_WEBHOOK_URL"): string | null => {
+    const raw = read(name);
+    if (raw === undefined) return null;
+    registerSecret(raw);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      problems.push(`${name}: is not a valid URL (value not shown: it is a secret)`);
+      return null;
+    }
+    if (url.protocol !== "https:") {
+      problems.push(`${name}: must use https (got ${url.protocol.replace(":", "")}); value not shown`);
+      return null;
+    }
+    if (!hostMatches(url.hostname, allowedHosts)) {
+      problems.push(
+        `${name}: host ${url.hostname} is not in the webhook allowlist (${allowedHosts.join(", ")}); set AUDIT_WEBHOOK_ALLOWED_HOSTS to change it`,
+      );
+      return null;
+    }
+    return raw;
+  };
+  const teamsWebhookUrl = webhook("AUDIT_TEAMS_WEBHOOK_URL");
+  const slackWebhookUrl = webhook("AUDIT_SLACK_WEBHOOK_URL");
+  const minSeverity = check(
+    "AUDIT_NOTIFY_MIN_SEVERITY",
+    z.enum(SEVERITIES, {
+      error: (issue) =>
+        `unknown severity ${JSON.stringify(String(issue.input).slice(0, 40))} (expected ${SEVERITIES.join(", ")})`,
+    }),
+    (read("AUDIT_NOTIFY_MIN_SEVERITY") ?? "high").toLowerCase(),
+    "high",
+  );
+
+  // Findings store
+  const connectionString = read("AUDIT_TABLE_CONNECTION_STRING");
+  const endpointRaw = read("AUDIT_TABLE_ENDPOINT");
+  registerSecret(connectionString);
+  let table: Settings["table"] = { kind: "endpoint", endpoint: "" };
+  if (connectionString && endpointRaw) {
+    problems.push("AUDIT_TABLE_CONNECTION_STRING and AUDIT_TABLE_ENDPOINT are both set: set exactly one");
+  } else if (!connectionString && !endpointRaw) {
+    problems.push(
+      "AUDIT_TABLE_CONNECTION_STRING or AUDIT_TABLE_ENDPOINT is required (the findings store): set exactly one",
+    );
+  } else if (connectionString) {
+    if (!/(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(connectionString)) {
+      problems.push(
+        "AUDIT_TABLE_CONNECTION_STRING: not a storage connection string (needs TableEndpoint=, AccountName= or UseDevelopmentStorage=true; value not shown)",
+      );
+    } else {
+      table = { kind: "connectionString", connectionString };
+    }
+  } else if (endpointRaw) {
+    table = { kind: "endpoint", endpoint: check("AUDIT_TABLE_ENDPOINT", httpsUrl, endpointRaw, "") };
+  }
+  const tableName = z
+    .string()
+    .regex(TABLE_NAME, "must be 3-63 letters or digits, starting with a letter")
+    .refine((n) => n.toLowerCase() !== "tables", "'tables' is reserved");
+  const findingsTable = check(
+    "AUDIT_FINDINGS_TABLE",
+    tableName,
+    read("AUDIT_FINDINGS_TABLE") ?? "findings",
+    "findings",
+  );
+  const gpuTable = check("AUDIT_GPU_TABLE", tableName, read("AUDIT_GPU_TABLE") ?? "gpuanomalies", "gpuanomalies");
+  if (findingsTable.toLowerCase() === gpuTable.toLowerCase()) {
+    problems.push("AUDIT_FINDINGS_TABLE and AUDIT_GPU_TABLE must name different tables");
+  }
+
+  // DefaultAzureCredential throws on an unknown value; report it with everything else.
+  const tokenCredentials = env.AZURE_TOKEN_CREDENTIALS?.trim();
+  if (tokenCredentials && !TOKEN_CREDENTIAL_CHOICES.includes(tokenCredentials.toLowerCase())) {
+    problems.push(
+      `AZURE_TOKEN_CREDENTIALS: ${JSON.stringify(tokenCredentials.slice(0, 40))} is not dev, prod or a credential name (e.g. ManagedIdentityCredential)`,
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    clouds,
+    schedule,
+    azure: Object.freeze({
+      cloud: cloudName,
+      subscriptions,
+      armEndpoint: armEndpoint.replace(/\/+$/, ""),
+      armAudience: cloud.armAudience,
+      logsEndpoint: logsEndpoint.replace(/\/+$/, ""),
+      logsAudience: cloud.logsAudience,
+      workspaces,
+    }),
+    aws: Object.freeze({
+      roleArns,
+      regions: regionsRaw.length > 0 ? regionsRaw : [...DEFAULT_EKS_REGIONS],
+      webIdentityAudience,
+    }),
+    notify: Object.freeze({ teamsWebhookUrl, slackWebhookUrl, minSeverity, allowedHosts }),
+    table,
+    findingsTable,
+    gpuTable,
+  });
+}

@@ -1,0 +1,36 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+
+/** ARM wire shape of a managed cluster: the fake serves it verbatim (the SDK flattens it). */
+const managedClusterWire = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  location: z.string(),
+  tags: z.record(z.string(), z.string()).optional(),
+  properties: z.looseObject({}),
+});
+
+const subscription = z.object({
+  subscriptionId: z.string(),
+  displayName: z.string(),
+  state: z.string().default("Enabled"),
+  /** The identity has no Reader here: the fake answers 403. */
+  denied: z.boolean().default(false),
+  /** The fake answers this many 429s (Retry-After) before serving the cluster list. */
+  throttle: z.number().int().min(0).default(0),
+  managedClusters: z.array(managedClusterWire).default([]),
+});
+
+export const estateSchema = z.object({
+  description: z.string(),
+  tenantId: z.string(),
+  azure: z.object({ subscriptions: z.array(subscription) }),
+});
+
+export type Estate = z.infer<typeof estateSchema>;
+export type EstateSubscription = z.infer<typeof subscription>;
+
+export async function loadEstate(path: string): Promise<Estate> {
+  return estateSchema.parse(JSON.parse(await readFile(path, "utf8")));
+}

@@ -1,0 +1,4 @@
+// Loaded with `node --import` into child processes of the demo and the tests.
+import { installNetworkGuard } from "./network-guard.js";
+
+installNetworkGuard();

@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type RunningServer, sendJson, startLoopbackServer } from "./loopback-server.js";
+
+export interface IdentityFake extends RunningServer {
+  /** Environment that points DefaultAzureCredential's managed identity at this fake. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly tokensIssued: () => number;
+}
+
+/**
+ * The App Service managed-identity endpoint (IDENTITY_ENDPOINT + X-IDENTITY-HEADER,
+ * api-version 2019-08-01), as Functions hosts expose it. Plain http on loopback,
+ * like the real one.
+ */
+export async function startIdentityFake(): Promise<IdentityFake> {
+  const secret = randomBytes(16).toString("hex");
+  let issued = 0;
+  const handler = (request: IncomingMessage, _body: string, response: ServerResponse): void => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    if (request.headers["x-identity-header"] !== secret) {
+      sendJson(response, 401, { error: "unauthorized", error_description: "missing or wrong X-IDENTITY-HEADER" });
+      return;
+    }
+    const resource = url.searchParams.get("resource");
+    if (!resource) {
+      sendJson(response, 400, { error: "invalid_request", error_description: "resource is required" });
+      return;
+    }
+    issued += 1;
+    sendJson(response, 200, {
+      access_token: `fake-token-${issued}-${randomBytes(8).toString("hex")}`,
+      expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+      resource,
+      token_type: "Bearer",
+      client_id: "00000000-0000-0000-0000-00000000c11d",
+    });
+  };
+  const server = await startLoopbackServer(handler);
+  return {
+    ...server,
+    tokensIssued: () => issued,
+    environment: {
+      AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential",
+      IDENTITY_ENDPOINT: `${server.url}/msi/token`,
+      IDENTITY_HEADER: secret,
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type RunningServer, startLoopbackServer } from "./loopback-server.js";
+
+export interface CapturedPost {
+  readonly channel: "slack" | "teams";
+  readonly path: string;
+  readonly body: unknown;
+  readonly receivedAt: Date;
+}
+
+export interface WebhookCapture extends RunningServer {
+  readonly slackUrl: string;
+  readonly teamsUrl: string;
+  readonly posts: readonly CapturedPost[];
+  /** Make the next `count` posts to a channel fail with `status` (e.g. 503 or 429). */
+  failNext(channel: "slack" | "teams", count: number, status: number): void;
+}
+
+/**
+ * Stands in for Slack (200 "ok") and a Teams Workflows trigger (202), over HTTPS on
+ * loopback. URLs carry secret-looking paths and a `sig` so redaction is exercised.
+ */
+export async function startWebhookCapture(tls: { key: string; cert: string }): Promise<WebhookCapture> {
+  const posts: CapturedPost[] = [];
+  const failures = new Map<string, { count: number; status: number }>();
+  const handler = (request: IncomingMessage, body: string, response: ServerResponse): void => {
+    const url = new URL(request.url ?? "/", "https://127.0.0.1");
+    const channel = url.pathname.startsWith("/services/")
+      ? "slack"
+      : url.pathname.startsWith("/workflows/")
+        ? "teams"
+        : null;
+    if (request.method !== "POST" || channel === null) {
+      response.writeHead(404, { "content-type": "text/plain" }).end("no_service");
+      return;
+    }
+    const failure = failures.get(channel);
+    if (failure && failure.count > 0) {
+      failure.count -= 1;
+      response
+        .writeHead(failure.status, { "content-type": "text/plain", "retry-after": "0" })
+        .end(failure.status === 429 ? "rate_limited" : "rollup_error");
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      response.writeHead(400, { "content-type": "text/plain" }).end("invalid_payload");
+      return;
+    }
+    posts.push({ channel, path: url.pathname, body: parsed, receivedAt: new Date() });
+    if (channel === "slack") response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    else response.writeHead(202).end();
+  };
+  const server = await startLoopbackServer(handler, tls);
+  return {
+    ...server,
+    posts,
+    slackUrl: `${server.url}/services/T0FAKE/B0FAKE/fakeSlackSecretToken1234`,
+    teamsUrl: `${server.url}/workflows/0f1e2d3c/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=fakeTeamsSignature5678`,
+    failNext: (channel, count, status) => failures.set(channel, { count, status }),
+  };
+}

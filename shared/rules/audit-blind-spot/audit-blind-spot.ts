@@ -1,0 +1,23 @@
+import type { Rule } from "../../model/rule.js";
+import { metadata } from "./metadata.js";
+
+/** Every collection gap becomes an `unknown` finding, so missing coverage is visible and alertable. */
+export const auditBlindSpot: Rule = {
+  metadata,
+  evaluate: (inventory) =>
+    inventory.gaps.map((gap) => {
+      const target = gap.clusterName ? `cluster ${gap.clusterName} in ` : "";
+      const place = gap.region ? ` (${gap.region})` : "";
+      return {
+        status: "unknown",
+        cloud: gap.cloud,
+        scope: gap.scope,
+        region: gap.region,
+        clusterId: gap.clusterId,
+        clusterName: gap.clusterName,
+        subject: `${gap.operation}|${gap.region ?? ""}`,
+        detail: `Could not ${gap.operation.replace(/-/g, " ")} for ${target}${gap.cloud === "azure" ? "subscription" : "account"} ${gap.scope}${place}: ${gap.reason}`,
+        evidence: { operation: gap.operation, reason: gap.reason, code: gap.code },
+      };
+    }),
+};
