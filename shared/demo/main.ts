@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   try {
     console.log(
-      `Fake ARM ${cloud.arm.url}, managed identity ${cloud.identity.url}, webhooks ${cloud.webhooks.url}, Azurite table port ${cloud.azurite.tablePort}\n`,
+      `Fake ARM ${cloud.arm.url}, managed identity ${cloud.identity.url}, webhooks ${cloud.webhooks.url}, Azurite table port ${cloud.azurite?.tablePort ?? "(shared)"}\n`,
     );
     console.log(bold("Run 1: npm run audit (real engine, real Azure SDKs, real Azurite)"));
     const jsonOut = join(repoRoot(), ".cache", "demo");

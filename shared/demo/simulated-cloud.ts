@@ -2,14 +2,15 @@ import { type ArmFake, startArmFake } from "../fakes/arm-fake.js";
 import { type AzuriteHandle, startAzurite } from "../fakes/azurite.js";
 import type { Estate } from "../fakes/estate.js";
 import { type IdentityFake, startIdentityFake } from "../fakes/identity-fake.js";
-import { createLoopbackCertificate } from "../fakes/tls-cert.js";
+import { createLoopbackCertificate, type LoopbackCertificate } from "../fakes/tls-cert.js";
 import { startWebhookCapture, type WebhookCapture } from "../fakes/webhook-capture.js";
 
 export interface SimulatedCloud {
   readonly arm: ArmFake;
   readonly identity: IdentityFake;
   readonly webhooks: WebhookCapture;
-  readonly azurite: AzuriteHandle;
+  /** Null when the caller supplied its own table (tests share one Azurite). */
+  readonly azurite: AzuriteHandle | null;
   readonly certPath: string;
   /** Contract settings and standard SDK variables that point the product at the fakes. */
   readonly environment: Readonly<Record<string, string>>;
@@ -20,6 +21,10 @@ export interface SimulatedCloudOptions {
   readonly findingsTable?: string;
   readonly pageSize?: number;
   readonly retryAfterSeconds?: number;
+  /** Reuse a certificate the process already trusts (NODE_EXTRA_CA_CERTS is read at start-up). */
+  readonly tls?: LoopbackCertificate;
+  /** Reuse a running table service instead of starting Azurite. */
+  readonly tableConnectionString?: string;
 }
 
 /** Starts every loopback fake the demo, the tests and the bench share. */
@@ -27,20 +32,21 @@ export async function startSimulatedCloud(
   estate: Estate,
   options: SimulatedCloudOptions = {},
 ): Promise<SimulatedCloud> {
-  const tls = await createLoopbackCertificate();
+  const tls = options.tls ?? (await createLoopbackCertificate());
   const [arm, identity, webhooks, azurite] = await Promise.all([
     startArmFake(estate, tls, { pageSize: options.pageSize ?? 2, retryAfterSeconds: options.retryAfterSeconds ?? 1 }),
     startIdentityFake(),
     startWebhookCapture(tls),
-    startAzurite(),
+    options.tableConnectionString ? Promise.resolve(null) : startAzurite(),
   ]);
+  const tableConnectionString = options.tableConnectionString ?? azurite?.connectionString ?? "";
   const environment: Record<string, string> = {
     ...identity.environment,
     NODE_EXTRA_CA_CERTS: tls.certPath,
     AWS_EC2_METADATA_DISABLED: "true",
     AUDIT_CLOUDS: "azure",
     AUDIT_AZURE_ARM_ENDPOINT: arm.url,
-    AUDIT_TABLE_CONNECTION_STRING: azurite.connectionString,
+    AUDIT_TABLE_CONNECTION_STRING: tableConnectionString,
     AUDIT_FINDINGS_TABLE: options.findingsTable ?? "findings",
     AUDIT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
     AUDIT_SLACK_WEBHOOK_URL: webhooks.slackUrl,
@@ -54,7 +60,7 @@ export async function startSimulatedCloud(
     certPath: tls.certPath,
     environment,
     stop: async () => {
-      await Promise.allSettled([arm.close(), identity.close(), webhooks.close(), azurite.stop()]);
+      await Promise.allSettled([arm.close(), identity.close(), webhooks.close(), azurite?.stop()]);
     },
   };
 }

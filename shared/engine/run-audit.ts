@@ -142,8 +142,20 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     ...f,
     pendingChannels: channels.filter((c) => undelivered.get(c)?.has(f.fingerprint) ?? false),
   }));
-  progress(`writing ${stored.length} finding(s) to ${deps.store.target}`);
-  sinks.push(await deps.store.save(stored, run));
+  if (loaded.ok) {
+    progress(`writing ${stored.length} finding(s) to ${deps.store.target}`);
+    sinks.push(await deps.store.save(stored, run));
+  } else {
+    // Writing lifecycle fields computed without history would overwrite firstSeen and state.
+    sinks.push({
+      sink: deps.store.name,
+      ok: false,
+      delivered: 0,
+      failed: stored.length,
+      error: "not written: history unavailable",
+      target: deps.store.target,
+    });
+  }
 
   const count = (predicate: (f: Finding) => boolean): number => findings.filter(predicate).length;
   const counts: RunCounts = {

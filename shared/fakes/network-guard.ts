@@ -30,9 +30,10 @@ export function installNetworkGuard(): void {
   const originalConnect = net.Socket.prototype.connect;
   // biome-ignore lint/suspicious/noExplicitAny: patching an overloaded Node API
   net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: any[]) {
-    const [first, second] = args;
+    // net.connect() hands over its normalized arguments as one array.
+    const [first, second] = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
     let host: string | undefined;
-    if (typeof first === "object" && first !== null && !Array.isArray(first)) {
+    if (typeof first === "object" && first !== null) {
       const options = first as { host?: string; path?: string; port?: number };
       if (options.path === undefined) host = options.host ?? "localhost";
     } else if (typeof first === "number" || (typeof first === "string" && /^\d+$/.test(first))) {

@@ -27,11 +27,21 @@ function endpointOfConnectionString(connectionString: string): URL | null {
     : null;
 }
 
-export function createTableClient(location: TableLocation, tableName: string): { client: TableClient; target: string } {
+export interface TableClientTuning {
+  /** Tests shorten the SDK's retries; production keeps its defaults. */
+  readonly retryOptions?: { readonly maxRetries?: number; readonly retryDelayInMs?: number };
+}
+
+export function createTableClient(
+  location: TableLocation,
+  tableName: string,
+  tuning: TableClientTuning = {},
+): { client: TableClient; target: string } {
+  const retry = tuning.retryOptions ? { retryOptions: { ...tuning.retryOptions } } : {};
   if (location.kind === "endpoint") {
     const url = new URL(location.endpoint);
     return {
-      client: new TableClient(location.endpoint, tableName, location.credential),
+      client: new TableClient(location.endpoint, tableName, location.credential, retry),
       target: `${url.host}/${tableName}`,
     };
   }
@@ -39,6 +49,7 @@ export function createTableClient(location: TableLocation, tableName: string): {
   const insecureLoopback = endpoint?.protocol === "http:" && LOOPBACK_HOSTS.has(endpoint.hostname);
   const client = TableClient.fromConnectionString(location.connectionString, tableName, {
     allowInsecureConnection: insecureLoopback,
+    ...retry,
   });
   const account = /(?:^|;)\s*AccountName\s*=\s*([^;]+)/i.exec(location.connectionString)?.[1]?.trim();
   return { client, target: `${endpoint?.host ?? account ?? "table"}/${tableName}` };

@@ -33,13 +33,14 @@ type CardElement = TextBlock | Container;
 
 /**
  * Untrusted text in a TextBlock or fact: backslash-escape what the card markdown
- * subset acts on (emphasis, links, autolinks, code) anywhere, and list or heading
- * markers at the start. Whitespace is already collapsed, so no other line starts.
+ * acts on (emphasis, links, code) and the `.`, `:` and `@` that autolinking needs,
+ * plus list or heading markers at the start. Whitespace is already collapsed, so no
+ * other line can start inside the value.
  */
 export const teamsEscape = (value: string, max = 1000): string =>
   cleanText(value, max)
-    .replace(/[\\`*_[\]()~<>|]/g, (c) => `\\${c}`)
-    .replace(/^([-+#]|\d+\.)/, "\\$1");
+    .replace(/[\\`*_[\]()~<>|.:@]/g, (c) => `\\${c}`)
+    .replace(/^[-+#]/, (c) => `\\${c}`);
 
 function findingContainer(f: Finding): Container {
   const label = f.state === "resolved" ? "RESOLVED" : f.severity.toUpperCase();

@@ -1,0 +1,139 @@
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../shared/cli/cli.js";
+import type { SimulatedCloud } from "../../shared/demo/simulated-cloud.js";
+import type { RunReport } from "../../shared/engine/run-audit.js";
+import { uniqueTableName } from "../support/helpers.js";
+import { startTestCloud, withEnvironment } from "../support/simulated.js";
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), isTty: false },
+  };
+}
+
+let cloud: SimulatedCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+afterAll(async () => cloud.stop());
+
+const run = (args: string[], env: Record<string, string> = cloud.environment) =>
+  withEnvironment(env, async () => {
+    const captured = io();
+    const code = await runCli(args, process.env, captured.io);
+    return { code, stdout: captured.out.join(""), stderr: captured.err.join("") };
+  });
+
+describe("npm run audit", () => {
+  it("two runs against the same table leave exactly one row per fingerprint", async () => {
+    const env: Record<string, string> = { ...cloud.environment, AUDIT_FINDINGS_TABLE: uniqueTableName("f") };
+    const first = await run(["--output", "json"], env);
+    const second = await run(["--output", "json", "--no-notify"], env);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const report1 = JSON.parse(first.stdout) as RunReport;
+    const report2 = JSON.parse(second.stdout) as RunReport;
+    expect(report2.findings.map((f) => f.fingerprint).sort()).toEqual(
+      report1.findings.map((f) => f.fingerprint).sort(),
+    );
+    expect(report2.findings.every((f) => f.state === "open")).toBe(true);
+    const table = TableClient.fromConnectionString(
+      env.AUDIT_TABLE_CONNECTION_STRING ?? "",
+      env.AUDIT_FINDINGS_TABLE ?? "",
+      { allowInsecureConnection: true },
+    );
+    const keys: string[] = [];
+    for await (const row of table.listEntities()) keys.push(row.rowKey ?? "");
+    expect(keys.length).toBe(report1.findings.length);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("prints the contract's JSON report, pass findings and blind spots included", async () => {
+    const { code, stdout } = await run(["--output", "json", "--no-notify"]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as RunReport;
+    expect(Object.keys(report)).toEqual(["run", "findings"]);
+    expect(report.run).toMatchObject({ trigger: "cli", counts: { clusters: 4 } });
+    expect(report.run.startedAt <= report.run.finishedAt).toBe(true);
+    const fail = report.findings.find((f) => f.ruleId === "api-server-public" && f.clusterName === "kubeflow-gpu-prod");
+    expect(fail).toMatchObject({
+      status: "fail",
+      severity: "high",
+      cloud: "azure",
+      scope: "4f8c2a1e-6b3d-4e7a-9c15-2d8e7f6a0b31",
+      region: "eastus",
+    });
+    expect(fail?.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    expect(report.findings.some((f) => f.status === "pass")).toBe(true);
+    expect(report.findings.find((f) => f.ruleId === "audit-blind-spot")).toMatchObject({
+      status: "unknown",
+      scope: "9a1b7c3d-2e4f-4a6b-8c0d-1e2f3a4b5c6d",
+      clusterId: null,
+    });
+  });
+
+  it("renders a terminal table and writes CSV to a file", async () => {
+    const table = await run(["--no-notify"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("api-server-public");
+    expect(table.stdout).toContain("kubeflow-gpu-prod");
+    expect(table.stdout).toMatch(/4 cluster\(s\) audited/);
+    const file = join(tmpdir(), `${uniqueTableName("csv")}.csv`);
+    const csv = await run(["--output", "csv", "--out", file, "--no-notify"]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe("");
+    const text = await readFile(file, "utf8");
+    expect(text.split("\r\n")[0]).toBe(
+      "ruleId,severity,status,state,cloud,scope,region,clusterId,clusterName,title,detail,fingerprint,firstSeen,lastSeen",
+    );
+    expect(text).toContain("kubeflow-gpu-prod");
+  });
+
+  it("exits 2 on bad configuration before any network call, naming every problem", async () => {
+    const before = {
+      arm: cloud.arm.requests.length,
+      tokens: cloud.identity.tokensIssued(),
+      posts: cloud.webhooks.posts.length,
+    };
+    const env = {
+      ...cloud.environment,
+      AUDIT_CLOUDS: "azure,oracle",
+      AUDIT_AZURE_SUBSCRIPTIONS: "prod",
+      AUDIT_AWS_ROLE_ARNS: "role/audit",
+      AUDIT_TEAMS_WEBHOOK_URL: "https://example.com/hook?sig=abc123secret",
+      AUDIT_TABLE_ENDPOINT: "https://acct.table.core.windows.net",
+    };
+    const { code, stderr, stdout } = await run([], env);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    for (const name of [
+      "AUDIT_CLOUDS",
+      "AUDIT_AZURE_SUBSCRIPTIONS",
+      "AUDIT_AWS_ROLE_ARNS",
+      "AUDIT_TEAMS_WEBHOOK_URL",
+      "AUDIT_TABLE_ENDPOINT",
+    ])
+      expect(stderr).toContain(name);
+    expect(stderr).toContain("Invalid configuration (5 problems)");
+    expect(stderr).not.toContain("abc123secret");
+    expect({
+      arm: cloud.arm.requests.length,
+      tokens: cloud.identity.tokensIssued(),
+      posts: cloud.webhooks.posts.length,
+    }).toEqual(before);
+  });
+
+  it("rejects unknown flags and output formats with usage", async () => {
+    expect((await run(["--output", "xml"])).code).toBe(2);
+    const bad = await run(["--bogus"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("usage: npm run audit");
+  });
+});

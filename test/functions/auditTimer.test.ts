@@ -1,0 +1,83 @@
+import { InvocationContext, type Timer } from "@azure/functions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditTimer } from "../../functions/auditTimer.js";
+import type { SimulatedCloud } from "../../shared/demo/simulated-cloud.js";
+import { uniqueTableName } from "../support/helpers.js";
+import { startTestCloud, withEnvironment } from "../support/simulated.js";
+
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: true },
+  scheduleStatus: { last: "", next: "", lastUpdated: "" },
+};
+
+function context(): { ctx: InvocationContext; logs: { level: string; text: string }[] } {
+  const logs: { level: string; text: string }[] = [];
+  const ctx = new InvocationContext({
+    invocationId: "inv-1",
+    functionName: "auditTimer",
+    logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(" ") }),
+  });
+  return { ctx, logs };
+}
+
+let cloud: SimulatedCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+afterAll(async () => cloud.stop());
+
+describe("auditTimer (Functions v4 handler)", () => {
+  it("runs the whole audit through the managed identity and logs one summary line", async () => {
+    const { ctx, logs } = context();
+    await withEnvironment(cloud.environment, () => auditTimer(timer, ctx));
+    const summaries = logs.filter((l) => l.text.startsWith("audit run "));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.level).toBe("information");
+    expect(summaries[0]?.text).toMatch(
+      /4 clusters; 2 fail, 1 unknown, 2 pass; 3 new, 0 resolved; 1 gaps; slack=ok teams=ok table=ok/,
+    );
+    // DefaultAzureCredential, restricted to the managed identity, fetched tokens from the fake endpoint.
+    expect(cloud.identity.tokensIssued()).toBeGreaterThan(0);
+    expect(cloud.arm.requests.every((r) => r.authorization?.startsWith("Bearer fake-token-"))).toBe(true);
+    expect(cloud.webhooks.posts.map((p) => p.channel).sort()).toEqual(["slack", "teams"]);
+    expect(JSON.stringify(logs)).not.toContain("fakeSlackSecretToken");
+  });
+
+  it("warns when the timer is late", async () => {
+    const { ctx, logs } = context();
+    await withEnvironment(cloud.environment, () => auditTimer({ ...timer, isPastDue: true }, ctx));
+    expect(logs.some((l) => l.level === "warning" && l.text.includes("late"))).toBe(true);
+  });
+
+  it("fails the invocation when a sink fails, naming it, without the secret", async () => {
+    const { ctx, logs } = context();
+    const env = {
+      ...cloud.environment,
+      AUDIT_FINDINGS_TABLE: uniqueTableName("f"),
+      // The capture server answers 404 no_service on this path, like a revoked Slack webhook.
+      AUDIT_SLACK_WEBHOOK_URL: `${cloud.webhooks.url}/revoked/T/B/revokedSecretToken99`,
+    };
+    await expect(withEnvironment(env, () => auditTimer(timer, ctx))).rejects.toThrow(/did not deliver all output/);
+    const summary = logs.find((l) => l.text.startsWith("audit run "));
+    expect(summary?.level).toBe("error");
+    expect(summary?.text).toContain("slack=FAILED");
+    expect(summary?.text).toContain("table=ok");
+    expect(JSON.stringify(logs)).not.toContain("revokedSecretToken99");
+  });
+
+  it("stops on invalid configuration before any network call, naming every problem", async () => {
+    const { ctx, logs } = context();
+    const before = cloud.arm.requests.length;
+    const env = {
+      ...cloud.environment,
+      AUDIT_AZURE_CLOUD: "Narnia",
+      AUDIT_SLACK_WEBHOOK_URL: "http://hooks.slack.com/x",
+    };
+    await expect(withEnvironment(env, () => auditTimer(timer, ctx))).rejects.toThrow(
+      /AUDIT_AZURE_CLOUD[\s\S]*AUDIT_SLACK_WEBHOOK_URL/,
+    );
+    expect(logs.some((l) => l.level === "error" && l.text.includes("Invalid configuration (2 problems)"))).toBe(true);
+    expect(cloud.arm.requests.length).toBe(before);
+  });
+});

@@ -1,0 +1,40 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { SEVERITIES } from "../../shared/model/finding.js";
+import { ALL_RULES } from "../../shared/rules/index.js";
+
+const contract = readFileSync(new URL("../../../shared/handbook/contract.md", import.meta.url), "utf8");
+const contractIds = new Set([...contract.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]));
+const rulesDir = new URL("../../shared/rules/", import.meta.url);
+
+describe("rule metadata", () => {
+  it("has unique ids that the contract names", () => {
+    const ids = ALL_RULES.map((r) => r.metadata.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(contractIds, id).toContain(id);
+  });
+
+  it("keeps one name everywhere: folder, file, metadata id, test", () => {
+    const folders = readdirSync(rulesDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    expect(folders.sort()).toEqual(ALL_RULES.map((r) => r.metadata.id).sort());
+    for (const id of folders) {
+      expect(existsSync(new URL(`${id}/${id}.ts`, rulesDir)), `${id}/${id}.ts`).toBe(true);
+      expect(existsSync(new URL(`${id}/metadata.ts`, rulesDir)), `${id}/metadata.ts`).toBe(true);
+    }
+  });
+
+  it("is complete", () => {
+    for (const { metadata } of ALL_RULES) {
+      expect(SEVERITIES).toContain(metadata.severity);
+      expect(metadata.title.length).toBeGreaterThan(10);
+      expect(metadata.description.length).toBeGreaterThan(40);
+      expect(metadata.risk.length).toBeGreaterThan(40);
+      expect(metadata.remediation.text.length).toBeGreaterThan(10);
+      expect(metadata.references.length).toBeGreaterThan(0);
+      for (const url of metadata.references) expect(url).toMatch(/^https:\/\//);
+      for (const category of metadata.categories) expect(category).toMatch(/^[a-z]+(-[a-z]+)*$/);
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import * as AC from "adaptivecards";
+import { JSDOM } from "jsdom";
+import MarkdownIt from "markdown-it";
+import { beforeAll, describe, expect, it } from "vitest";
+import { messageBytes, renderTeamsMessages, teamsEscape } from "../../shared/sinks/teams/render-card.js";
+import { createTeamsNotifier } from "../../shared/sinks/teams/teams-notifier.js";
+import { finding, HOSTILE_STRINGS, testRun } from "../support/helpers.js";
+
+// A strict markdown pipeline: linkify on, like a chat client that autolinks.
+const markdown = new MarkdownIt({ linkify: true, html: false });
+
+beforeAll(() => {
+  const dom = new JSDOM("<!doctype html><html><body></body></html>");
+  const { window } = dom;
+  Object.defineProperty(window.HTMLElement.prototype, "innerText", {
+    get(this: HTMLElement) {
+      return this.textContent;
+    },
+    set(this: HTMLElement, value: string) {
+      this.textContent = value;
+    },
+    configurable: true,
+  });
+  const globals = globalThis as Record<string, unknown>;
+  for (const key of [
+    "window",
+    "document",
+    "HTMLElement",
+    "HTMLButtonElement",
+    "HTMLDivElement",
+    "HTMLInputElement",
+    "Node",
+    "getComputedStyle",
+  ] as const) {
+    globals[key] = key === "window" ? window : (window as unknown as Record<string, unknown>)[key];
+  }
+  AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
+    result.outputHtml = markdown.render(text);
+    result.didProcess = true;
+  };
+});
+
+function parseCard(content: unknown): { card: AC.AdaptiveCard; events: string[] } {
+  const card = new AC.AdaptiveCard();
+  const context = new AC.SerializationContext(AC.Versions.v1_4);
+  card.parse(content, context);
+  const events: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) events.push(context.getEventAt(i)?.message ?? "");
+  for (const e of card.validateProperties().validationEvents) events.push(e.message);
+  return { card, events };
+}
+
+describe("Teams Workflows Adaptive Card", () => {
+  it("is a valid 1.4 card in the message/attachments envelope", () => {
+    const [message] = renderTeamsMessages([finding({ clusterName: "kubeflow-gpu-prod" })], testRun);
+    expect(message?.type).toBe("message");
+    const attachment = message?.attachments[0];
+    expect(attachment?.contentType).toBe("application/vnd.microsoft.card.adaptive");
+    expect(attachment?.content.version).toBe("1.4");
+    const { events } = parseCard(attachment?.content);
+    expect(events).toEqual([]);
+  });
+
+  it("renders with the adaptivecards library, naming cluster and rule ID, with trusted emphasis", () => {
+    const [message] = renderTeamsMessages(
+      [
+        finding({ clusterName: "kubeflow-gpu-prod" }),
+        finding({ state: "resolved", status: "pass", clusterName: "aks-fixed", fingerprint: "b".repeat(40) }),
+      ],
+      testRun,
+    );
+    const { card } = parseCard(message?.attachments[0].content);
+    const element = card.render();
+    expect(element).toBeDefined();
+    const text = element?.textContent ?? "";
+    expect(text).toContain("kubeflow-gpu-prod");
+    expect(text).toContain("aks-fixed");
+    expect(text).toContain("api-server-public");
+    expect(text).toMatch(/resolved/);
+    expect(element?.querySelectorAll("strong").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("renders hostile names literally: no link, mention, emphasis, list or code", () => {
+    const hostile = HOSTILE_STRINGS.map((s, i) =>
+      finding({ clusterName: s, detail: s, scope: s, fingerprint: String(i).padStart(40, "0") }),
+    );
+    const [message] = renderTeamsMessages(hostile, testRun);
+    const content = message?.attachments[0].content;
+    expect(parseCard(content).events).toEqual([]);
+    expect(JSON.stringify(content)).not.toContain('msteams":{"entities');
+    const element = parseCard(content).card.render();
+    const containers = [...(element?.querySelectorAll(".ac-container") ?? [])];
+    expect(element?.querySelectorAll("a").length).toBe(0);
+    expect(element?.querySelectorAll("em, code, li, h1, blockquote, script, img").length).toBe(0);
+    // Only the trusted severity labels are bold: one per finding.
+    expect(element?.querySelectorAll("strong").length).toBe(hostile.length);
+    const text = element?.textContent ?? "";
+    expect(text).toContain("[click me](https://evil.example/steal) **bold** _it_");
+    expect(text).toContain("<!channel> <!here>");
+    expect(text).not.toContain("\u202e");
+    expect(containers.length).toBeGreaterThan(0);
+  });
+
+  it("escapes markdown and autolink characters in untrusted values", () => {
+    expect(teamsEscape("a_b*c [x](y) evil.com user@host")).toBe("a\\_b\\*c \\[x\\]\\(y\\) evil\\.com user\\@host");
+    expect(teamsEscape("- item")).toBe("\\- item");
+    expect(teamsEscape("# head")).toBe("\\# head");
+  });
+
+  it("splits large digests into messages under the ~28 KB Workflows limit", () => {
+    const many = Array.from({ length: 300 }, (_, i) =>
+      finding({ clusterName: `cluster-${i}`, detail: "d".repeat(400), fingerprint: String(i).padStart(40, "0") }),
+    );
+    const messages = renderTeamsMessages(many, testRun);
+    expect(messages.length).toBeGreaterThan(3);
+    let containers = 0;
+    for (const m of messages) {
+      expect(messageBytes(m)).toBeLessThan(28_000);
+      expect(parseCard(m.attachments[0].content).events).toEqual([]);
+      containers += m.attachments[0].content.body.filter((e) => e.type === "Container").length;
+    }
+    expect(containers).toBe(300);
+  });
+});
+
+describe("Teams webhook delivery", () => {
+  it("accepts 202 and fails other statuses with a redacted error", async () => {
+    const url =
+      "https://prod-1.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?api-version=1&sig=topsecretsig";
+    const ok = await createTeamsNotifier(url, {
+      fetch: async () => new Response(null, { status: 202 }),
+      sleep: async () => {},
+    }).send([finding()], testRun);
+    expect(ok).toMatchObject({ ok: true, target: "prod-1.westus.logic.azure.com" });
+    const bad = await createTeamsNotifier(url, {
+      fetch: async () => new Response(`bad request for ${url}`, { status: 400 }),
+      sleep: async () => {},
+    }).send([finding()], testRun);
+    expect(bad.ok).toBe(false);
+    expect(bad.error).toContain("HTTP 400");
+    expect(JSON.stringify(bad)).not.toContain("topsecretsig");
+  });
+});

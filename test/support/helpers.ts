@@ -1,0 +1,88 @@
+import { randomBytes } from "node:crypto";
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { RunInfo } from "../../shared/engine/ports.js";
+import type { Finding } from "../../shared/model/finding.js";
+import type { ClusterRecord, Inventory } from "../../shared/model/inventory.js";
+
+/** A unique, valid table name per test, so tests sharing one Azurite never collide. */
+export const uniqueTableName = (prefix = "t"): string => `${prefix}${randomBytes(6).toString("hex")}`;
+
+export interface RecordingCredential extends TokenCredential {
+  readonly scopesRequested: string[][];
+}
+
+export function staticCredential(): RecordingCredential {
+  const scopesRequested: string[][] = [];
+  return {
+    scopesRequested,
+    getToken: async (scopes: string | string[]): Promise<AccessToken> => {
+      scopesRequested.push(Array.isArray(scopes) ? scopes : [scopes]);
+      return { token: "test-token", expiresOnTimestamp: Date.now() + 3600_000 };
+    },
+  };
+}
+
+export function cluster(overrides: Partial<ClusterRecord> = {}): ClusterRecord {
+  return {
+    cloud: "azure",
+    scope: "11111111-1111-1111-1111-111111111111",
+    region: "eastus",
+    id: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1",
+    name: "c1",
+    kubernetesVersion: "1.31.2",
+    powerState: "Running",
+    apiServer: {
+      publicEndpoint: true,
+      allowedSourceCidrs: null,
+      privateCluster: false,
+      fqdn: "c1.hcp.eastus.azmk8s.io",
+    },
+    nodePools: [],
+    addons: [],
+    rbacEnabled: true,
+    localAccountsEnabled: false,
+    logAnalyticsWorkspaceId: null,
+    tags: {},
+    ...overrides,
+  };
+}
+
+export function inventoryOf(clusters: ClusterRecord[], extra: Partial<Inventory> = {}): Inventory {
+  return { collectedAt: new Date("2026-11-28T10:00:00Z"), clusters, exposures: [], workloads: [], gaps: [], ...extra };
+}
+
+export const testRun: RunInfo = { runId: "run-1", trigger: "test", startedAt: new Date("2026-11-28T10:00:00Z") };
+
+export function finding(overrides: Partial<Finding> = {}): Finding {
+  return {
+    ruleId: "api-server-public",
+    severity: "high",
+    status: "fail",
+    state: "new",
+    cloud: "azure",
+    scope: "11111111-1111-1111-1111-111111111111",
+    region: "eastus",
+    clusterId:
+      "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1",
+    clusterName: "c1",
+    title: "Kubernetes API server reachable from the whole internet",
+    detail: "Cluster c1 in subscription 1111 exposes its API server to any internet address.",
+    evidence: {},
+    fingerprint: "f".repeat(40),
+    firstSeen: "2026-11-28T10:00:00.000Z",
+    lastSeen: "2026-11-28T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+/** Names, labels and tags an attacker controls, aimed at chat, KQL and table keys. */
+export const HOSTILE_STRINGS = [
+  "<!channel> <!here> <@U012AB3CD> ping",
+  "[click me](https://evil.example/steal) **bold** _it_ ~strike~ `code`",
+  "<https://evil.example|totally safe>",
+  "line1\nline2\r\n- list item\n# heading",
+  "\u202eevil\u202c \u0000 \u001b[31mred\u001b[0m",
+  "x'; drop table findings; --",
+  "a/b\\c#d?e",
+  "&amp; &lt;script&gt;alert(1)&lt;/script&gt; <script>alert(1)</script>",
+] as const;
