@@ -1,0 +1,341 @@
+metadata name = 'cluster-audit-functions'
+metadata description = 'Deploys the read-only AKS and EKS cluster audit: a Node.js 22 function app on Flex Consumption with a user-assigned identity, identity-only storage with the findings tables, Key Vault for the webhook URLs, Application Insights, and Reader plus Log Analytics Reader on the audited subscriptions.'
+metadata owner = 'cluster-audit-functions maintainers'
+
+targetScope = 'resourceGroup'
+
+// ============== //
+//   Parameters   //
+// ============== //
+
+// ---- Standard inputs ----
+
+@description('Required. Short prefix of every resource name: 2 to 10 lowercase letters or digits, starting with a letter (for example "caudit"). A suffix derived from the subscription, resource group, prefix and location keeps the names unique.')
+@minLength(2)
+@maxLength(10)
+param namePrefix string
+
+@description('Optional. Azure region of every resource. Defaults to the location of the resource group. The region must offer the Flex Consumption plan.')
+param location string = resourceGroup().location
+
+@description('Optional. Tags applied to every resource. The function app also gets "azd-service-name: api" so that azd can find it.')
+param tags object = {}
+
+// ---- Hosting ----
+
+@description('Optional. Maximum number of instances the Flex Consumption app may scale out to. The audit is one timer-triggered function, so a low ceiling is enough.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Optional. Memory of each Flex Consumption instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+// ---- Storage ----
+
+@description('Optional. Replication SKU of the storage account.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+  'Standard_RAGRS'
+  'Standard_RAGZRS'
+])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Optional. Name of the blob container that holds the Flex Consumption deployment package.')
+@minLength(3)
+@maxLength(63)
+param deploymentContainerName string = 'app-package'
+
+@description('Optional. Name of the findings table. Also the value of AUDIT_FINDINGS_TABLE.')
+@minLength(3)
+@maxLength(63)
+param findingsTableName string = 'findings'
+
+@description('Optional. Name of the GPU anomaly table. Also the value of AUDIT_GPU_TABLE.')
+@minLength(3)
+@maxLength(63)
+param gpuTableName string = 'gpuanomalies'
+
+// ---- Monitoring ----
+
+@description('Optional. Retention of the Log Analytics workspace behind Application Insights, in days.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+// ---- Secrets ----
+
+@description('Optional. Soft-delete retention of the Key Vault, in days. Purge protection is always on.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+@description('Optional. Teams Workflows webhook URL (https). When given, it is stored as a Key Vault secret and AUDIT_TEAMS_WEBHOOK_URL references that secret. Empty = nothing is written to the vault.')
+@secure()
+param teamsWebhookUrl string = ''
+
+@description('Optional. Whether AUDIT_TEAMS_WEBHOOK_URL is set, as a Key Vault reference. Defaults to true when teamsWebhookUrl is given. Set it to true without a URL to keep referencing a secret that is already in the vault.')
+param teamsWebhookEnabled bool = !empty(teamsWebhookUrl)
+
+@description('Optional. Slack incoming webhook URL (https). When given, it is stored as a Key Vault secret and AUDIT_SLACK_WEBHOOK_URL references that secret. Empty = nothing is written to the vault.')
+@secure()
+param slackWebhookUrl string = ''
+
+@description('Optional. Whether AUDIT_SLACK_WEBHOOK_URL is set, as a Key Vault reference. Defaults to true when slackWebhookUrl is given. Set it to true without a URL to keep referencing a secret that is already in the vault.')
+param slackWebhookEnabled bool = !empty(slackWebhookUrl)
+
+// ---- Audited scope (role assignments) ----
+
+@description('Optional. Subscriptions on which the identity gets Reader and Log Analytics Reader: the audited scope. Defaults to the subscription of this deployment. Pass an empty array and deploy modules/audit-reader.managementgroup.bicep to grant the roles on a management group instead.')
+param auditReaderSubscriptionIds string[] = [
+  subscription().subscriptionId
+]
+
+// ---- Engine settings (app settings read by the code; empty values are left out) ----
+
+@description('Optional. AUDIT_CLOUDS: clouds to audit ("azure", "aws"). Empty = azure, plus aws when awsRoleArns or awsWebIdentityAudience is set.')
+param auditClouds string[] = []
+
+@description('Optional. AUDIT_SCHEDULE: NCRONTAB schedule of the timer function, six fields, in UTC.')
+param auditSchedule string = '0 */15 * * * *'
+
+@description('Optional. AUDIT_AZURE_SUBSCRIPTIONS: subscription IDs to audit. Empty = every subscription the identity can read.')
+param auditAzureSubscriptions string[] = []
+
+@description('Optional. AUDIT_AZURE_CLOUD: the Azure cloud of the audited estate. Defaults to the cloud of this deployment.')
+@allowed([
+  'AzurePublicCloud'
+  'AzureChinaCloud'
+  'AzureUSGovernment'
+])
+param azureCloud string = environment().name == 'AzureChinaCloud' ? 'AzureChinaCloud' : (environment().name == 'AzureUSGovernment' ? 'AzureUSGovernment' : 'AzurePublicCloud')
+
+@description('Optional. AUDIT_AZURE_ARM_ENDPOINT: Resource Manager base URL, used for ARM and Resource Graph. Defaults to the Resource Manager endpoint of the cloud of this deployment.')
+param azureArmEndpoint string = environment().resourceManager
+
+@description('Optional. AUDIT_AZURE_LOGS_ENDPOINT: override of the Log Analytics query base URL (the .../v1 root). Empty = the default of azureCloud.')
+param azureLogsEndpoint string = ''
+
+@description('Optional. AUDIT_LOG_ANALYTICS_WORKSPACES: workspace GUIDs to query. Empty = discovered from the monitoring add-on of each cluster.')
+param logAnalyticsWorkspaceIds string[] = []
+
+@description('Optional. AUDIT_AWS_ROLE_ARNS: IAM role ARNs to assume, one per AWS account (the Terraform module infra/terraform/modules/aws-audit-role creates them). Empty = no role is assumed.')
+param awsRoleArns string[] = []
+
+@description('Optional. AUDIT_AWS_REGIONS: AWS regions to audit. Empty = every commercial region that offers EKS.')
+param awsRegions string[] = []
+
+@description('Optional. AUDIT_AWS_WEB_IDENTITY_AUDIENCE: App ID URI of the Entra app registration that is the token audience of the AWS federation (for example "api://aws-audit-federation"). Empty = no federation.')
+param awsWebIdentityAudience string = ''
+
+@description('Optional. AUDIT_NOTIFY_MIN_SEVERITY: lowest severity sent to chat.')
+@allowed([
+  'critical'
+  'high'
+  'medium'
+  'low'
+  'info'
+])
+param notifyMinSeverity string = 'high'
+
+@description('Optional. AUDIT_WEBHOOK_ALLOWED_HOSTS: host patterns (for example "*.logic.azure.com") that replace the default Slack and Teams Workflows allowlist; https only. Empty = the default allowlist.')
+param webhookAllowedHosts string[] = []
+
+// ============= //
+//   Variables   //
+// ============= //
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, namePrefix, location))
+var compactPrefix = replace(toLower(namePrefix), '-', '')
+
+var names = {
+  identity: 'id-${namePrefix}-${resourceToken}'
+  plan: 'asp-${namePrefix}-${resourceToken}'
+  functionApp: 'func-${namePrefix}-${resourceToken}'
+  storageAccount: take('st${compactPrefix}${resourceToken}', 24)
+  keyVault: take('kv${compactPrefix}${resourceToken}', 24)
+  logAnalytics: 'log-${namePrefix}-${resourceToken}'
+  appInsights: 'appi-${namePrefix}-${resourceToken}'
+}
+
+var teamsWebhookSecretName = 'audit-teams-webhook-url'
+var slackWebhookSecretName = 'audit-slack-webhook-url'
+
+var effectiveClouds = !empty(auditClouds) ? join(auditClouds, ',') : (empty(awsRoleArns) && empty(awsWebIdentityAudience) ? 'azure' : 'azure,aws')
+
+// Standard SDK variables: the identity that DefaultAzureCredential must use, and nothing else.
+var sdkAppSettings = {
+  AZURE_CLIENT_ID: identity.properties.clientId
+  AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
+}
+
+// Every setting of SETTING_SPECS (shared/config/setting-specs.ts) that deployments set.
+// test/infra/parity.test.ts keeps this list in step with the code and with Terraform.
+var auditAppSettings = {
+  AUDIT_CLOUDS: effectiveClouds
+  AUDIT_SCHEDULE: auditSchedule
+  AUDIT_AZURE_SUBSCRIPTIONS: join(auditAzureSubscriptions, ',')
+  AUDIT_AZURE_CLOUD: azureCloud
+  AUDIT_AZURE_ARM_ENDPOINT: azureArmEndpoint
+  AUDIT_AZURE_LOGS_ENDPOINT: azureLogsEndpoint
+  AUDIT_LOG_ANALYTICS_WORKSPACES: join(logAnalyticsWorkspaceIds, ',')
+  AUDIT_AWS_ROLE_ARNS: join(awsRoleArns, ',')
+  AUDIT_AWS_REGIONS: join(awsRegions, ',')
+  AUDIT_AWS_WEB_IDENTITY_AUDIENCE: awsWebIdentityAudience
+  AUDIT_TEAMS_WEBHOOK_URL: teamsWebhookEnabled ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.teamsWebhookSecretUri})' : ''
+  AUDIT_SLACK_WEBHOOK_URL: slackWebhookEnabled ? '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.slackWebhookSecretUri})' : ''
+  AUDIT_NOTIFY_MIN_SEVERITY: notifyMinSeverity
+  AUDIT_WEBHOOK_ALLOWED_HOSTS: join(webhookAllowedHosts, ',')
+  AUDIT_TABLE_ENDPOINT: storage.outputs.tableEndpoint
+  AUDIT_FINDINGS_TABLE: findingsTableName
+  AUDIT_GPU_TABLE: gpuTableName
+}
+
+// ============= //
+//   Resources   //
+// ============= //
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: names.identity
+  location: location
+  tags: tags
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage-${resourceToken}'
+  params: {
+    name: names.storageAccount
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    deploymentContainerName: deploymentContainerName
+    tableNames: [
+      findingsTableName
+      gpuTableName
+    ]
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring-${resourceToken}'
+  params: {
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'keyvault-${resourceToken}'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    teamsWebhookSecretName: teamsWebhookSecretName
+    teamsWebhookUrl: teamsWebhookUrl
+    slackWebhookSecretName: slackWebhookSecretName
+    slackWebhookUrl: slackWebhookUrl
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac-${resourceToken}'
+  params: {
+    principalId: identity.properties.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+module auditReader 'modules/audit-reader.subscription.bicep' = [
+  for subscriptionId in auditReaderSubscriptionIds: {
+    name: 'auditreader-${resourceToken}-${subscriptionId}'
+    scope: subscription(subscriptionId)
+    params: {
+      principalId: identity.properties.principalId
+    }
+  }
+]
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'functionapp-${resourceToken}'
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    identityResourceId: identity.id
+    identityClientId: identity.properties.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    appInsightsName: monitoring.outputs.appInsightsName
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    appSettings: union(sdkAppSettings, auditAppSettings)
+  }
+  // The app starts only once its identity can reach storage, the vault and App Insights.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// =========== //
+//   Outputs   //
+// =========== //
+
+@description('The name of the function app (use it with func azure functionapp publish).')
+output functionAppName string = functionApp.outputs.name
+
+@description('The resource ID of the function app.')
+output functionAppResourceId string = functionApp.outputs.resourceId
+
+@description('The default host name of the function app.')
+output functionAppDefaultHostName string = functionApp.outputs.defaultHostName
+
+@description('The resource ID of the user-assigned managed identity.')
+output identityResourceId string = identity.id
+
+@description('The principal (object) ID of the identity: the "sub" that the AWS audit role must trust.')
+output identityPrincipalId string = identity.properties.principalId
+
+@description('The client ID of the identity (app setting AZURE_CLIENT_ID).')
+output identityClientId string = identity.properties.clientId
+
+@description('The name of the storage account.')
+output storageAccountName string = storage.outputs.name
+
+@description('The table endpoint (app setting AUDIT_TABLE_ENDPOINT).')
+output tableEndpoint string = storage.outputs.tableEndpoint
+
+@description('The name of the Key Vault holding the webhook URLs.')
+output keyVaultName string = keyVault.outputs.name
+
+@description('The URI of the Key Vault.')
+output keyVaultUri string = keyVault.outputs.vaultUri
+
+@description('The name of the Application Insights component.')
+output appInsightsName string = monitoring.outputs.appInsightsName
+
+@description('The resource ID of the Log Analytics workspace behind Application Insights.')
+output logAnalyticsWorkspaceResourceId string = monitoring.outputs.logAnalyticsWorkspaceResourceId
+
+@description('The subscriptions on which the identity holds Reader and Log Analytics Reader.')
+output auditReaderSubscriptionIds string[] = auditReaderSubscriptionIds
+
+@description('The name of the resource group.')
+output resourceGroupName string = resourceGroup().name
+
+@description('The location of the resources.')
+output location string = location

@@ -1,0 +1,439 @@
+# ---------------------------------------------------------------------------
+# Standard inputs
+# ---------------------------------------------------------------------------
+
+variable "resource_group_name" {
+  type        = string
+  description = "Name of the existing resource group that receives the Azure resources."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[-\\w.()]{1,90}$", var.resource_group_name)) && !endswith(var.resource_group_name, ".")
+    error_message = "resource_group_name must be 1 to 90 letters, digits, '-', '_', '.', '(' or ')', and must not end with '.'."
+  }
+}
+
+variable "location" {
+  type        = string
+  description = "Azure region of every Azure resource, for example \"westeurope\". The region must offer the Flex Consumption plan."
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.location)) > 0
+    error_message = "location must not be empty."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Short prefix of every resource name: 2 to 10 lowercase letters or digits, starting with a letter (for example \"caudit\"). A suffix derived from the subscription, resource group, prefix and location keeps the names unique."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.name_prefix))
+    error_message = "name_prefix must be 2 to 10 lowercase letters or digits and start with a letter."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every Azure and AWS resource. The function app also gets \"azd-service-name = api\"."
+  default     = {}
+  nullable    = false
+}
+
+# ---------------------------------------------------------------------------
+# Hosting
+# ---------------------------------------------------------------------------
+
+variable "maximum_instance_count" {
+  type        = number
+  description = "Maximum number of instances the Flex Consumption app may scale out to. The audit is one timer-triggered function, so a low ceiling is enough."
+  default     = 40
+  nullable    = false
+
+  validation {
+    condition     = var.maximum_instance_count >= 1 && var.maximum_instance_count <= 1000 && floor(var.maximum_instance_count) == var.maximum_instance_count
+    error_message = "maximum_instance_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "instance_memory_mb" {
+  type        = number
+  description = "Memory of each Flex Consumption instance, in MB."
+  default     = 2048
+  nullable    = false
+
+  validation {
+    condition     = contains([512, 2048, 4096], var.instance_memory_mb)
+    error_message = "instance_memory_mb must be 512, 2048 or 4096."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------
+
+variable "storage_replication_type" {
+  type        = string
+  description = "Replication of the storage account: LRS, ZRS, GRS, GZRS, RAGRS or RAGZRS."
+  default     = "LRS"
+  nullable    = false
+
+  validation {
+    condition     = contains(["LRS", "ZRS", "GRS", "GZRS", "RAGRS", "RAGZRS"], var.storage_replication_type)
+    error_message = "storage_replication_type must be one of LRS, ZRS, GRS, GZRS, RAGRS, RAGZRS."
+  }
+}
+
+variable "deployment_container_name" {
+  type        = string
+  description = "Name of the private blob container that holds the Flex Consumption deployment package."
+  default     = "app-package"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.deployment_container_name)) && !strcontains(var.deployment_container_name, "--")
+    error_message = "deployment_container_name must be 3 to 63 lowercase letters, digits or single hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "findings_table_name" {
+  type        = string
+  description = "Name of the findings table. Also the value of AUDIT_FINDINGS_TABLE."
+  default     = "findings"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9]{2,62}$", var.findings_table_name))
+    error_message = "findings_table_name must be 3 to 63 letters or digits and start with a letter."
+  }
+}
+
+variable "gpu_table_name" {
+  type        = string
+  description = "Name of the GPU anomaly table. Also the value of AUDIT_GPU_TABLE."
+  default     = "gpuanomalies"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9]{2,62}$", var.gpu_table_name))
+    error_message = "gpu_table_name must be 3 to 63 letters or digits and start with a letter."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Monitoring
+# ---------------------------------------------------------------------------
+
+variable "log_retention_in_days" {
+  type        = number
+  description = "Retention of the Log Analytics workspace behind Application Insights, in days."
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.log_retention_in_days >= 30 && var.log_retention_in_days <= 730
+    error_message = "log_retention_in_days must be from 30 to 730."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------
+
+variable "key_vault_soft_delete_retention_days" {
+  type        = number
+  description = "Soft-delete retention of the Key Vault, in days. Purge protection is always on."
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = var.key_vault_soft_delete_retention_days >= 7 && var.key_vault_soft_delete_retention_days <= 90
+    error_message = "key_vault_soft_delete_retention_days must be from 7 to 90."
+  }
+}
+
+variable "teams_webhook_url" {
+  type        = string
+  description = "Teams Workflows webhook URL (https). When set, it is written to Key Vault as a write-only value (never stored in the Terraform state) and AUDIT_TEAMS_WEBHOOK_URL references the secret. null = nothing is written."
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.teams_webhook_url == null ? true : can(regex("^https://[^\\s/]+/\\S*$", var.teams_webhook_url))
+    error_message = "teams_webhook_url must be an https URL."
+  }
+}
+
+variable "teams_webhook_enabled" {
+  type        = bool
+  description = "Whether AUDIT_TEAMS_WEBHOOK_URL is set, as a Key Vault reference. null = true when teams_webhook_url is set. Set true without a URL to keep referencing a secret that is already in the vault."
+  default     = null
+}
+
+variable "slack_webhook_url" {
+  type        = string
+  description = "Slack incoming webhook URL (https). When set, it is written to Key Vault as a write-only value (never stored in the Terraform state) and AUDIT_SLACK_WEBHOOK_URL references the secret. null = nothing is written."
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.slack_webhook_url == null ? true : can(regex("^https://[^\\s/]+/\\S*$", var.slack_webhook_url))
+    error_message = "slack_webhook_url must be an https URL."
+  }
+}
+
+variable "slack_webhook_enabled" {
+  type        = bool
+  description = "Whether AUDIT_SLACK_WEBHOOK_URL is set, as a Key Vault reference. null = true when slack_webhook_url is set. Set true without a URL to keep referencing a secret that is already in the vault."
+  default     = null
+}
+
+# ---------------------------------------------------------------------------
+# Audited scope (role assignments)
+# ---------------------------------------------------------------------------
+
+variable "audit_reader_subscription_ids" {
+  type        = list(string)
+  description = "Subscriptions on which the identity gets Reader and Log Analytics Reader: the audited scope. null = the subscription of the azurerm provider. [] = none (use audit_reader_management_group_ids)."
+  default     = null
+
+  validation {
+    condition     = var.audit_reader_subscription_ids == null ? true : alltrue([for id in var.audit_reader_subscription_ids : can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", id))])
+    error_message = "Every entry of audit_reader_subscription_ids must be a subscription ID (a GUID)."
+  }
+}
+
+variable "audit_reader_management_group_ids" {
+  type        = list(string)
+  description = "Management group IDs (names, not display names) on which the identity gets Reader and Log Analytics Reader, covering every subscription below them."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.audit_reader_management_group_ids : can(regex("^[-\\w.()]{1,90}$", id))])
+    error_message = "Every entry of audit_reader_management_group_ids must be a management group ID (1 to 90 letters, digits, '-', '_', '.', '(' or ')'), not a resource ID."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Engine settings (app settings read by the code; empty ones are left out)
+# ---------------------------------------------------------------------------
+
+variable "audit_clouds" {
+  type        = list(string)
+  description = "AUDIT_CLOUDS: clouds to audit (\"azure\", \"aws\"). [] = azure, plus aws when an AWS role or web identity audience is configured."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for cloud in var.audit_clouds : contains(["azure", "aws"], cloud)])
+    error_message = "audit_clouds may only contain \"azure\" and \"aws\"."
+  }
+}
+
+variable "audit_schedule" {
+  type        = string
+  description = "AUDIT_SCHEDULE: NCRONTAB schedule of the timer function, six fields, in UTC."
+  default     = "0 */15 * * * *"
+  nullable    = false
+
+  validation {
+    condition     = length(regexall("\\S+", var.audit_schedule)) == 6
+    error_message = "audit_schedule must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week})."
+  }
+}
+
+variable "audit_azure_subscriptions" {
+  type        = list(string)
+  description = "AUDIT_AZURE_SUBSCRIPTIONS: subscription IDs to audit. [] = every subscription the identity can read."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.audit_azure_subscriptions : can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", id))])
+    error_message = "Every entry of audit_azure_subscriptions must be a subscription ID (a GUID)."
+  }
+}
+
+variable "azure_cloud" {
+  type        = string
+  description = "AUDIT_AZURE_CLOUD: the Azure cloud of the audited estate: AzurePublicCloud, AzureChinaCloud or AzureUSGovernment."
+  default     = "AzurePublicCloud"
+  nullable    = false
+
+  validation {
+    condition     = contains(["AzurePublicCloud", "AzureChinaCloud", "AzureUSGovernment"], var.azure_cloud)
+    error_message = "azure_cloud must be AzurePublicCloud, AzureChinaCloud or AzureUSGovernment."
+  }
+}
+
+variable "azure_arm_endpoint" {
+  type        = string
+  description = "AUDIT_AZURE_ARM_ENDPOINT: Resource Manager base URL, used for ARM and Resource Graph. null = the Resource Manager endpoint of azure_cloud."
+  default     = null
+
+  validation {
+    condition     = var.azure_arm_endpoint == null ? true : can(regex("^https://\\S+$", var.azure_arm_endpoint))
+    error_message = "azure_arm_endpoint must be an https URL."
+  }
+}
+
+variable "azure_logs_endpoint" {
+  type        = string
+  description = "AUDIT_AZURE_LOGS_ENDPOINT: override of the Log Analytics query base URL (the .../v1 root). null = the default of azure_cloud."
+  default     = null
+
+  validation {
+    condition     = var.azure_logs_endpoint == null ? true : can(regex("^https://\\S+$", var.azure_logs_endpoint))
+    error_message = "azure_logs_endpoint must be an https URL."
+  }
+}
+
+variable "log_analytics_workspace_ids" {
+  type        = list(string)
+  description = "AUDIT_LOG_ANALYTICS_WORKSPACES: workspace GUIDs (customer IDs) to query. [] = discovered from the monitoring add-on of each cluster."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.log_analytics_workspace_ids : can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", id))])
+    error_message = "Every entry of log_analytics_workspace_ids must be a workspace GUID."
+  }
+}
+
+variable "aws_role_arns" {
+  type        = list(string)
+  description = "AUDIT_AWS_ROLE_ARNS: audit roles of other AWS accounts (for example outputs of modules/aws-audit-role applied with another provider alias). The role this module creates, if any, is added first."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.aws_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", arn))])
+    error_message = "Every entry of aws_role_arns must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)."
+  }
+}
+
+variable "aws_regions" {
+  type        = list(string)
+  description = "AUDIT_AWS_REGIONS: AWS regions to audit. [] = every commercial region that offers EKS."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for region in var.aws_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", region))])
+    error_message = "Every entry of aws_regions must be a region code such as eu-west-1."
+  }
+}
+
+variable "aws_web_identity_audience" {
+  type        = string
+  description = "AUDIT_AWS_WEB_IDENTITY_AUDIENCE: App ID URI of the Entra app registration that is the token audience of the AWS federation (for example \"api://aws-audit-federation\"). It is also the client ID of the IAM OIDC provider. null = no federation, and no AWS resources."
+  default     = null
+
+  validation {
+    condition     = var.aws_web_identity_audience == null ? true : can(regex("^\\S{1,255}$", var.aws_web_identity_audience))
+    error_message = "aws_web_identity_audience must be 1 to 255 characters without spaces, for example api://aws-audit-federation."
+  }
+}
+
+variable "notify_min_severity" {
+  type        = string
+  description = "AUDIT_NOTIFY_MIN_SEVERITY: lowest severity sent to chat: critical, high, medium, low or info."
+  default     = "high"
+  nullable    = false
+
+  validation {
+    condition     = contains(["critical", "high", "medium", "low", "info"], var.notify_min_severity)
+    error_message = "notify_min_severity must be critical, high, medium, low or info."
+  }
+}
+
+variable "webhook_allowed_hosts" {
+  type        = list(string)
+  description = "AUDIT_WEBHOOK_ALLOWED_HOSTS: host patterns (for example \"*.logic.azure.com\") that replace the default Slack and Teams Workflows allowlist. [] = the default allowlist."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for host in var.webhook_allowed_hosts : can(regex("^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", host))])
+    error_message = "Every entry of webhook_allowed_hosts must be a host name, optionally starting with \"*.\", without scheme or path."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# AWS federation (main.aws.tf): an IAM OIDC provider and a read-only audit role
+# in the account of the default aws provider.
+# ---------------------------------------------------------------------------
+
+variable "entra_tenant_id" {
+  type        = string
+  description = "Entra tenant ID whose v1 token issuer (https://sts.windows.net/<tenant>/) AWS trusts. null = the tenant of the azurerm provider."
+  default     = null
+
+  validation {
+    condition     = var.entra_tenant_id == null ? true : can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.entra_tenant_id))
+    error_message = "entra_tenant_id must be a tenant ID (a GUID)."
+  }
+}
+
+variable "create_aws_audit_role" {
+  type        = bool
+  description = "Whether to create the IAM OIDC provider and the read-only audit role in the account of the default aws provider. Only takes effect when aws_web_identity_audience is set."
+  default     = true
+  nullable    = false
+}
+
+variable "aws_role_name" {
+  type        = string
+  description = "Name of the IAM audit role."
+  default     = "cluster-audit-reader"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.aws_role_name))
+    error_message = "aws_role_name must be 1 to 64 letters, digits or any of + = , . @ _ -."
+  }
+}
+
+variable "aws_create_oidc_provider" {
+  type        = bool
+  description = "Whether to create the IAM OIDC provider for the Entra issuer. Set false when the account already has one (an account can hold only one provider per issuer URL) and pass aws_oidc_provider_arn."
+  default     = true
+  nullable    = false
+}
+
+variable "aws_oidc_provider_arn" {
+  type        = string
+  description = "ARN of an existing IAM OIDC provider for https://sts.windows.net/<tenant>/, used when aws_create_oidc_provider is false. Its client ID list must contain aws_web_identity_audience."
+  default     = null
+
+  validation {
+    condition     = var.aws_oidc_provider_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/sts\\.windows\\.net/[0-9a-fA-F-]{36}/$", var.aws_oidc_provider_arn))
+    error_message = "aws_oidc_provider_arn must be the ARN of an OIDC provider for sts.windows.net/<tenant>/ (with the trailing slash)."
+  }
+}
+
+variable "aws_permissions_boundary_arn" {
+  type        = string
+  description = "ARN of a managed policy set as the permissions boundary of the audit role. null = none."
+  default     = null
+
+  validation {
+    condition     = var.aws_permissions_boundary_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.aws_permissions_boundary_arn))
+    error_message = "aws_permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
+variable "aws_max_session_duration" {
+  type        = number
+  description = "Maximum session duration of the audit role, in seconds (3600 to 43200)."
+  default     = 3600
+  nullable    = false
+
+  validation {
+    condition     = var.aws_max_session_duration >= 3600 && var.aws_max_session_duration <= 43200
+    error_message = "aws_max_session_duration must be from 3600 to 43200 seconds."
+  }
+}

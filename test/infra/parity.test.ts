@@ -1,0 +1,271 @@
+import { describe, expect, it } from "vitest";
+import { DEPLOYED_SDK_SETTINGS, SETTING_SPECS } from "../../shared/config/setting-specs.js";
+import {
+  checkTreeSettings,
+  compareRoleSets,
+  compareSettings,
+  extractBicepAppSettings,
+  extractRoleDefinitionIds,
+  extractTerraformAppSettings,
+  isClean,
+  loadBicepSources,
+  loadTerraformSources,
+  type SettingCatalog,
+  type Source,
+  settingNames,
+  settingValues,
+  sourceFromText,
+} from "./infra-text.js";
+
+const catalog: SettingCatalog = {
+  deployed: SETTING_SPECS.filter((spec) => spec.deployed).map((spec) => spec.name),
+  localOnly: SETTING_SPECS.filter((spec) => !spec.deployed).map((spec) => spec.name),
+  sdk: [...DEPLOYED_SDK_SETTINGS],
+};
+
+/** Role definitions granted to the identity, by GUID (api-facts §7.5 and §10.3). */
+const EXPECTED_ROLES: Record<string, string> = {
+  "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+  "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+  "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
+  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+  "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+  "73c42c96-874c-492b-b04d-ab87d138a893": "Log Analytics Reader",
+};
+
+const bicepSources = loadBicepSources();
+const terraformSources = loadTerraformSources();
+
+/** A copy of the sources with one file's text changed, for the negative tests. */
+function withEdit(sources: readonly Source[], fileSuffix: string, edit: (text: string) => string): Source[] {
+  let edited = 0;
+  const result = sources.map((source) => {
+    if (!source.path.endsWith(fileSuffix)) return source;
+    const text = edit(source.text);
+    if (text === source.text) throw new Error(`The edit changed nothing in ${source.path}`);
+    edited++;
+    return sourceFromText(source.path, text, source.dialect);
+  });
+  if (edited !== 1) throw new Error(`Expected one file ending in ${fileSuffix}, edited ${edited}`);
+  return result;
+}
+
+describe("the catalog the infra is checked against", () => {
+  it("is not empty", () => {
+    expect(catalog.deployed.length).toBeGreaterThan(10);
+    expect(catalog.localOnly).toContain("AUDIT_TABLE_CONNECTION_STRING");
+    expect(catalog.sdk).toEqual(["AZURE_CLIENT_ID", "AZURE_TOKEN_CREDENTIALS"]);
+  });
+});
+
+describe("app settings parity (Bicep, Terraform, code)", () => {
+  const bicepEntries = extractBicepAppSettings(bicepSources);
+  const terraformEntries = extractTerraformAppSettings(terraformSources);
+  const bicepNames = settingNames(bicepEntries);
+  const terraformNames = settingNames(terraformEntries);
+
+  it("finds the templates and settings in both trees", () => {
+    expect(bicepSources.map((source) => source.path)).toContain("infra/bicep/main.bicep");
+    expect(terraformSources.map((source) => source.path)).toContain("infra/terraform/main.tf");
+    expect(bicepNames.length).toBeGreaterThanOrEqual(catalog.deployed.length);
+    expect(terraformNames.length).toBeGreaterThanOrEqual(catalog.deployed.length);
+  });
+
+  it("sets every deployed setting the code reads, in Bicep and in Terraform", () => {
+    expect(checkTreeSettings(bicepNames, catalog).missing, "missing from Bicep").toEqual([]);
+    expect(checkTreeSettings(terraformNames, catalog).missing, "missing from Terraform").toEqual([]);
+  });
+
+  it("sets no setting the code ignores (beyond AzureWebJobsStorage__* and APPLICATIONINSIGHTS_*)", () => {
+    expect(checkTreeSettings(bicepNames, catalog).unknown, "unknown in Bicep").toEqual([]);
+    expect(checkTreeSettings(terraformNames, catalog).unknown, "unknown in Terraform").toEqual([]);
+  });
+
+  it("never sets a local-only setting (deployed: false)", () => {
+    expect(checkTreeSettings(bicepNames, catalog).localOnly).toEqual([]);
+    expect(checkTreeSettings(terraformNames, catalog).localOnly).toEqual([]);
+    for (const source of [...bicepSources, ...terraformSources]) {
+      for (const name of catalog.localOnly) {
+        expect(source.text.includes(name), `${source.path} mentions ${name}`).toBe(false);
+      }
+    }
+  });
+
+  it("sets the same settings in both trees", () => {
+    const report = compareSettings(bicepNames, terraformNames, catalog);
+    expect(report.onlyInBicep).toEqual([]);
+    expect(report.onlyInTerraform).toEqual([]);
+    expect(isClean(report)).toBe(true);
+  });
+
+  it("points the SDK at the user-assigned identity only", () => {
+    for (const entries of [bicepEntries, terraformEntries]) {
+      expect(settingValues(entries, "AZURE_TOKEN_CREDENTIALS")).toEqual(
+        ["'ManagedIdentityCredential'"].map(quoteFor(entries)),
+      );
+      const clientId = settingValues(entries, "AZURE_CLIENT_ID");
+      expect(clientId).toHaveLength(1);
+      expect(clientId[0]).toMatch(/identity.*client_?id/i);
+    }
+  });
+
+  it("connects host storage through the identity, with blob, queue and table endpoints", () => {
+    for (const entries of [bicepEntries, terraformEntries]) {
+      const names = settingNames(entries);
+      for (const suffix of ["credential", "clientId", "blobServiceUri", "queueServiceUri", "tableServiceUri"]) {
+        expect(names).toContain(`AzureWebJobsStorage__${suffix}`);
+      }
+      expect(names).not.toContain("AzureWebJobsStorage");
+      expect(settingValues(entries, "AzureWebJobsStorage__credential")).toEqual(
+        ["'managedidentity'"].map(quoteFor(entries)),
+      );
+      const auth = settingValues(entries, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
+      expect(auth).toHaveLength(1);
+      expect(auth[0]).toMatch(/ClientId=\$\{.*client_?id\};Authorization=AAD/i);
+    }
+  });
+
+  it("sets AUDIT_TABLE_ENDPOINT to the table endpoint of the storage account", () => {
+    const bicep = settingValues(bicepEntries, "AUDIT_TABLE_ENDPOINT");
+    const terraform = settingValues(terraformEntries, "AUDIT_TABLE_ENDPOINT");
+    expect(bicep).toEqual(["storage.outputs.tableEndpoint"]);
+    expect(terraform).toEqual(["local.table_endpoint"]);
+    const tfMain = terraformSources.find((source) => source.path === "infra/terraform/main.tf");
+    expect(tfMain?.code).toMatch(
+      /table_endpoint\s*=\s*trimsuffix\(azurerm_storage_account\.this\.primary_table_endpoint/,
+    );
+    const storage = bicepSources.find((source) => source.path.endsWith("modules/storage.bicep"));
+    expect(storage?.code).toMatch(/output tableEndpoint string = 'https:\/\/\$\{storageAccount\.name\}\.table\./);
+  });
+
+  it("defaults the table names to findings and gpuanomalies in both trees", () => {
+    const bicepMain = bicepSources.find((source) => source.path === "infra/bicep/main.bicep");
+    expect(bicepMain?.code).toMatch(/param findingsTableName string = 'findings'/);
+    expect(bicepMain?.code).toMatch(/param gpuTableName string = 'gpuanomalies'/);
+    const variables = terraformSources.find((source) => source.path === "infra/terraform/variables.tf");
+    expect(variables?.code).toMatch(/variable "findings_table_name" \{[^}]*default\s+=\s+"findings"/);
+    expect(variables?.code).toMatch(/variable "gpu_table_name" \{[^}]*default\s+=\s+"gpuanomalies"/);
+  });
+});
+
+describe("role parity", () => {
+  it("grants the same role definitions in Bicep and Terraform, and exactly the expected ones", () => {
+    const bicep = extractRoleDefinitionIds(bicepSources);
+    const terraform = extractRoleDefinitionIds(terraformSources);
+    expect(compareRoleSets(bicep, terraform)).toEqual({ onlyInBicep: [], onlyInTerraform: [] });
+    const named = (ids: ReadonlySet<string>): string[] =>
+      [...ids].map((id) => EXPECTED_ROLES[id] ?? `unexpected ${id}`).sort();
+    expect(named(bicep)).toEqual(Object.values(EXPECTED_ROLES).sort());
+    expect(named(terraform)).toEqual(Object.values(EXPECTED_ROLES).sort());
+  });
+});
+
+describe("the checks catch drift (negative tests)", () => {
+  it("reports a deployed setting that Bicep stops setting", () => {
+    const edited = withEdit(bicepSources, "infra/bicep/main.bicep", (text) =>
+      text.replace(/^\s*AUDIT_GPU_TABLE:.*$/m, ""),
+    );
+    const report = compareSettings(settingNames(extractBicepAppSettings(edited)), [], catalog);
+    expect(report.bicep.missing).toEqual(["AUDIT_GPU_TABLE"]);
+  });
+
+  it("reports a deployed setting that Terraform stops setting", () => {
+    const edited = withEdit(terraformSources, "infra/terraform/main.tf", (text) =>
+      text.replace(/^\s*AUDIT_NOTIFY_MIN_SEVERITY\s*=.*$/m, ""),
+    );
+    const names = settingNames(extractTerraformAppSettings(edited));
+    expect(checkTreeSettings(names, catalog).missing).toEqual(["AUDIT_NOTIFY_MIN_SEVERITY"]);
+    const report = compareSettings(settingNames(extractBicepAppSettings(bicepSources)), names, catalog);
+    expect(report.onlyInBicep).toEqual(["AUDIT_NOTIFY_MIN_SEVERITY"]);
+    expect(isClean(report)).toBe(false);
+  });
+
+  it("reports a setting the code ignores, and a local-only setting", () => {
+    const edited = withEdit(terraformSources, "infra/terraform/main.tf", (text) =>
+      text.replace(
+        /(\n\s*AUDIT_GPU_TABLE\s*=.*)/,
+        '$1\n    AUDIT_NOT_A_SETTING = "x"\n    "AUDIT_TABLE_CONNECTION_STRING" = "UseDevelopmentStorage=true"',
+      ),
+    );
+    const report = checkTreeSettings(settingNames(extractTerraformAppSettings(edited)), catalog);
+    expect(report.unknown).toEqual(["AUDIT_NOT_A_SETTING"]);
+    expect(report.localOnly).toEqual(["AUDIT_TABLE_CONNECTION_STRING"]);
+  });
+
+  it("reports settings written as { name: 'X', value: ... } entries", () => {
+    const source = sourceFromText(
+      "inline.bicep",
+      "resource app 'Microsoft.Web/sites@2024-04-01' = {\n  properties: {\n    siteConfig: {\n      appSettings: [\n" +
+        "        { name: 'AUDIT_SCHEDULE', value: '0 0 * * * *' }\n        {\n          name: 'WEBSITE_RUN_FROM_PACKAGE'\n" +
+        "          value: '1'\n        }\n      ]\n    }\n  }\n}\n",
+      "bicep",
+    );
+    const names = settingNames(extractBicepAppSettings([source]));
+    expect(names).toEqual(["AUDIT_SCHEDULE", "WEBSITE_RUN_FROM_PACKAGE"]);
+    expect(checkTreeSettings(names, catalog).unknown).toEqual(["WEBSITE_RUN_FROM_PACKAGE"]);
+  });
+
+  it("reports a role granted by one tree only", () => {
+    const edited = withEdit(terraformSources, "infra/terraform/main.tf", (text) =>
+      text.replace(/^\s*log_analytics_reader\s*=\s*"73c42c96-874c-492b-b04d-ab87d138a893"\s*$/m, ""),
+    );
+    const diff = compareRoleSets(extractRoleDefinitionIds(bicepSources), extractRoleDefinitionIds(edited));
+    expect(diff).toEqual({ onlyInBicep: ["73c42c96-874c-492b-b04d-ab87d138a893"], onlyInTerraform: [] });
+  });
+
+  it("fails loudly instead of passing on files without settings or roles", () => {
+    const empty = [sourceFromText("empty.bicep", "// nothing here\nparam x string\n", "bicep")];
+    expect(() => extractBicepAppSettings(empty)).toThrow(/No app settings/);
+    const emptyTf = [sourceFromText("empty.tf", '# app_settings = { A = "b" }\nlocals {}\n', "hcl")];
+    expect(() => extractTerraformAppSettings(emptyTf)).toThrow(/No app settings/);
+    expect(() => extractRoleDefinitionIds(emptyTf)).toThrow(/No role definition IDs/);
+  });
+});
+
+describe("the extractors read code, not comments or strings", () => {
+  it("ignores keys in comments and braces inside strings and interpolations", () => {
+    const tf = sourceFromText(
+      "x.tf",
+      [
+        "locals {",
+        "  # NOT_A_KEY = 1",
+        "  my_app_settings = {",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep/HCL interpolation, not a JS template
+        '    A = "value with { brace and ${jsonencode({ inner = "}" })}"',
+        '    "B" = <<-EOT',
+        "      C = not a key",
+        "    EOT",
+        "    D = { nested = 1 } // E = 2",
+        "  }",
+        "}",
+      ].join("\n"),
+      "hcl",
+    );
+    expect(settingNames(extractTerraformAppSettings([tf]))).toEqual(["A", "B", "D"]);
+
+    const bicep = sourceFromText(
+      "x.bicep",
+      [
+        "var someSettings = {",
+        "  // NOT_A_KEY: 1",
+        "  A: 'it\\'s { not: a key }'",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep/HCL interpolation, not a JS template
+        "  B: '${union({ inner: '}' }, {})}'",
+        "  C: '''",
+        "  D: multi-line string",
+        "  '''",
+        "  E: { nested: true }",
+        "}",
+      ].join("\n"),
+      "bicep",
+    );
+    expect(settingNames(extractBicepAppSettings([bicep]))).toEqual(["A", "B", "C", "E"]);
+  });
+});
+
+/** Bicep writes string literals in single quotes, HCL in double quotes. */
+function quoteFor(entries: readonly { path: string }[]): (literal: string) => string {
+  const isTerraform = entries[0]?.path.endsWith(".tf") ?? false;
+  return (literal) => (isTerraform ? literal.replaceAll("'", '"') : literal);
+}
