@@ -5,9 +5,10 @@ import { composeAudit } from "../engine/compose.js";
 import type { Logger } from "../engine/ports.js";
 import { type RunReport, runAudit } from "../engine/run-audit.js";
 import { ConfigError, describeError } from "../errors.js";
+import { renderOcsf } from "./render-ocsf.js";
 import { renderCsv, renderTable } from "./render-report.js";
 
-export const USAGE = "usage: npm run audit -- [--output table|json|csv] [--out FILE] [--no-notify]";
+export const USAGE = "usage: npm run audit -- [--output table|json|csv|ocsf] [--out FILE] [--no-notify]";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -17,12 +18,13 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, deliveryFailed: 1, badConfig: 2, crashed: 3 } as const;
 
-const OUTPUTS = ["table", "json", "csv"] as const;
+const OUTPUTS = ["table", "json", "csv", "ocsf"] as const;
 type OutputFormat = (typeof OUTPUTS)[number];
 
 function render(report: RunReport, format: OutputFormat): string {
   if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
   if (format === "csv") return renderCsv(report);
+  if (format === "ocsf") return renderOcsf(report);
   return renderTable(report);
 }
 

@@ -130,6 +130,23 @@ describe("npm run audit", () => {
     }).toEqual(before);
   });
 
+  it("writes OCSF compliance findings", async () => {
+    const { code, stdout } = await run(["--output", "ocsf", "--no-notify"]);
+    expect(code).toBe(0);
+    const events = JSON.parse(stdout) as {
+      class_uid: number;
+      compliance: { control: string; status: string };
+      resources: { name: string }[];
+      severity_id: number;
+    }[];
+    expect(events.length).toBeGreaterThan(3);
+    expect(events.every((e) => e.class_uid === 2003)).toBe(true);
+    const fail = events.find(
+      (e) => e.compliance.control === "api-server-public" && e.resources[0]?.name === "kubeflow-gpu-prod",
+    );
+    expect(fail).toMatchObject({ compliance: { status: "Fail" }, severity_id: 4 });
+  });
+
   it("rejects unknown flags and output formats with usage", async () => {
     expect((await run(["--output", "xml"])).code).toBe(2);
     const bad = await run(["--bogus"]);

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createAksCollector } from "../../shared/collectors/azure/aks-collector.js";
 import { createArmAksReader } from "../../shared/collectors/azure/arm-sdk.js";
+import { AZURE_CLOUDS } from "../../shared/config/azure-clouds.js";
 import { type ArmFake, startArmFake } from "../../shared/fakes/arm-fake.js";
 import { type Estate, estateSchema } from "../../shared/fakes/estate.js";
 import { staticCredential } from "../support/helpers.js";
 
+const ARM_AUDIENCE = AZURE_CLOUDS.AzurePublicCloud.armAudience;
 const S1 = "11111111-1111-4111-8111-111111111111";
 const S2 = "22222222-2222-4222-8222-222222222222";
 const S3 = "33333333-3333-4333-8333-333333333333";
@@ -52,7 +54,7 @@ describe("AKS collection through the real ARM SDK clients", () => {
     const credential = staticCredential();
     const reader = createArmAksReader(credential, {
       endpoint: fake.url,
-      audience: "https://management.azure.com/.default",
+      audience: ARM_AUDIENCE,
       retryOptions: quickRetry,
     });
     const progress: string[] = [];
@@ -76,14 +78,14 @@ describe("AKS collection through the real ARM SDK clients", () => {
     expect(s1Calls.length).toBe(2 + 3);
     // Every call carried a bearer token for the ARM audience.
     expect(fake.requests.every((r) => r.authorization === "Bearer test-token")).toBe(true);
-    expect(credential.scopesRequested.flat().every((s) => s === "https://management.azure.com/.default")).toBe(true);
+    expect(credential.scopesRequested.flat().every((s) => s === ARM_AUDIENCE)).toBe(true);
   });
 
   it("lists only the configured subscriptions, without discovery", async () => {
     fake = await startArmFake(estate(), inject("tls"), { pageSize: 10, retryAfterSeconds: 0 });
     const reader = createArmAksReader(staticCredential(), {
       endpoint: fake.url,
-      audience: "https://management.azure.com/.default",
+      audience: ARM_AUDIENCE,
       retryOptions: quickRetry,
     });
     const part = await createAksCollector(reader, { subscriptions: [S1.toUpperCase()] }).collect(() => {});
@@ -96,7 +98,7 @@ describe("AKS collection through the real ARM SDK clients", () => {
     fake = await startArmFake(estate(), inject("tls"), { pageSize: 2, retryAfterSeconds: 0 });
     const reader = createArmAksReader(staticCredential(), {
       endpoint: fake.url,
-      audience: "https://management.azure.com/.default",
+      audience: ARM_AUDIENCE,
       retryOptions: { maxRetries: 0 },
     });
     // With no retries, the throttled first page fails: the subscription is a gap, not an empty pass.

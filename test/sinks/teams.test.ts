@@ -102,7 +102,11 @@ describe("Teams Workflows Adaptive Card", () => {
   });
 
   it("escapes markdown and autolink characters in untrusted values", () => {
-    expect(teamsEscape("a_b*c [x](y) evil.com user@host")).toBe("a\\_b\\*c \\[x\\]\\(y\\) evil\\.com user\\@host");
+    expect(teamsEscape("a_b*c _x_ [x](y) evil.com user@host https://x end.")).toBe(
+      "a_b\\*c \\_x\\_ \\[x\\]\\(y\\) evil\\.com user\\@host https\\://x end.",
+    );
+    // Names read unchanged, so on-call can copy them.
+    expect(teamsEscape("aks_prod-1")).toBe("aks_prod-1");
     expect(teamsEscape("- item")).toBe("\\- item");
     expect(teamsEscape("# head")).toBe("\\# head");
   });

@@ -32,14 +32,19 @@ type Container = { type: "Container"; separator: true; spacing: "Medium"; items:
 type CardElement = TextBlock | Container;
 
 /**
- * Untrusted text in a TextBlock or fact: backslash-escape what the card markdown
- * acts on (emphasis, links, code) and the `.`, `:` and `@` that autolinking needs,
- * plus list or heading markers at the start. Whitespace is already collapsed, so no
- * other line can start inside the value.
+ * Untrusted text in a TextBlock or fact: backslash-escape what the card markdown acts
+ * on (emphasis, links, code), the `.`, `:` and `@` inside tokens that autolinking
+ * needs, and list or heading markers at the start. Intraword `_` stays as it is
+ * (CommonMark gives it no meaning), so names like aks_prod_1 read unchanged.
+ * Whitespace is already collapsed, so no other line can start inside the value.
  */
 export const teamsEscape = (value: string, max = 1000): string =>
   cleanText(value, max)
-    .replace(/[\\`*_[\]()~<>|.:@]/g, (c) => `\\${c}`)
+    .replace(/[\\`*[\]()~<>|]/g, (c) => `\\${c}`)
+    .replace(/_/g, (c, offset: number, whole: string) =>
+      /[A-Za-z0-9]/.test(whole[offset - 1] ?? "") && /[A-Za-z0-9]/.test(whole[offset + 1] ?? "") ? c : `\\${c}`,
+    )
+    .replace(/[.@](?=[A-Za-z0-9])|:(?=\/)/g, (c) => `\\${c}`)
     .replace(/^[-+#]/, (c) => `\\${c}`);
 
 function findingContainer(f: Finding): Container {
