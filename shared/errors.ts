@@ -67,7 +67,10 @@ export function describeError(error: unknown): string {
     const status = statusOf(error);
     const code = codeOf(error);
     const parts = [code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(", ");
-    const firstLine = (serviceMessage(error) ?? error.message.split("\n")[0] ?? "").slice(0, 300);
+    const sdkText = error.message.split("\n")[0] ?? "";
+    // Generated clients say only "Pagination failed with unexpected statusCode 403"; the code says more.
+    const generic = /^(Pagination failed with unexpected statusCode|Unexpected status code)/i.test(sdkText);
+    const firstLine = (serviceMessage(error) ?? (generic ? "request failed" : sdkText)).slice(0, 300);
     return redact(parts ? `${firstLine} (${parts})` : firstLine);
   }
   return redact(String(error).slice(0, 300));

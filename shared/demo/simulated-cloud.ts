@@ -1,5 +1,6 @@
 import { type ArmFake, startArmFake } from "../fakes/arm-fake.js";
 import { type AzuriteHandle, startAzurite } from "../fakes/azurite.js";
+import { type EksFake, startEksFake } from "../fakes/eks-fake.js";
 import type { Estate } from "../fakes/estate.js";
 import { type IdentityFake, startIdentityFake } from "../fakes/identity-fake.js";
 import { createLoopbackCertificate, type LoopbackCertificate } from "../fakes/tls-cert.js";
@@ -8,6 +9,8 @@ import { startWebhookCapture, type WebhookCapture } from "../fakes/webhook-captu
 export interface SimulatedCloud {
   readonly arm: ArmFake;
   readonly identity: IdentityFake;
+  /** Null when the estate has no AWS part. */
+  readonly eks: EksFake | null;
   readonly webhooks: WebhookCapture;
   /** Null when the caller supplied its own table (tests share one Azurite). */
   readonly azurite: AzuriteHandle | null;
@@ -33,18 +36,19 @@ export async function startSimulatedCloud(
   options: SimulatedCloudOptions = {},
 ): Promise<SimulatedCloud> {
   const tls = options.tls ?? (await createLoopbackCertificate());
-  const [arm, identity, webhooks, azurite] = await Promise.all([
+  const [arm, identity, webhooks, azurite, eks] = await Promise.all([
     startArmFake(estate, tls, { pageSize: options.pageSize ?? 2, retryAfterSeconds: options.retryAfterSeconds ?? 1 }),
     startIdentityFake(),
     startWebhookCapture(tls),
     options.tableConnectionString ? Promise.resolve(null) : startAzurite(),
+    estate.aws ? startEksFake(estate.aws, { pageSize: options.pageSize ?? 2 }) : Promise.resolve(null),
   ]);
   const tableConnectionString = options.tableConnectionString ?? azurite?.connectionString ?? "";
   const environment: Record<string, string> = {
     ...identity.environment,
     NODE_EXTRA_CA_CERTS: tls.certPath,
     AWS_EC2_METADATA_DISABLED: "true",
-    AUDIT_CLOUDS: "azure",
+    AUDIT_CLOUDS: eks ? "azure,aws" : "azure",
     AUDIT_AZURE_ARM_ENDPOINT: arm.url,
     AUDIT_TABLE_CONNECTION_STRING: tableConnectionString,
     AUDIT_FINDINGS_TABLE: options.findingsTable ?? "findings",
@@ -52,15 +56,30 @@ export async function startSimulatedCloud(
     AUDIT_SLACK_WEBHOOK_URL: webhooks.slackUrl,
     AUDIT_TEAMS_WEBHOOK_URL: webhooks.teamsUrl,
   };
+  const ambientKey = estate.aws?.accounts.find((a) => a.accessKeyIds.length > 0)?.accessKeyIds[0];
+  if (eks && ambientKey) {
+    Object.assign(environment, {
+      // Static demo credentials for the fake; the SDK's own variables point it at loopback.
+      AWS_ACCESS_KEY_ID: ambientKey,
+      AWS_SECRET_ACCESS_KEY: "demo-secret-access-key-not-real",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_EKS: eks.url,
+      AWS_ENDPOINT_URL_STS: eks.url,
+      AWS_CONFIG_FILE: "/nonexistent/cluster-audit-demo",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cluster-audit-demo",
+      AUDIT_AWS_REGIONS: estate.awsRegions.join(","),
+    });
+  }
   return {
     arm,
     identity,
+    eks,
     webhooks,
     azurite,
     certPath: tls.certPath,
     environment,
     stop: async () => {
-      await Promise.allSettled([arm.close(), identity.close(), webhooks.close(), azurite?.stop()]);
+      await Promise.allSettled([arm.close(), identity.close(), webhooks.close(), azurite?.stop(), eks?.close()]);
     },
   };
 }

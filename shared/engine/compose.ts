@@ -1,5 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
+import { type AwsClientOverrides, awsAccountTargets, createAwsEksReader } from "../collectors/aws/aws-sdk.js";
+import { createEksCollector } from "../collectors/aws/eks-collector.js";
 import { createAksCollector } from "../collectors/azure/aks-collector.js";
 import { createArmAksReader } from "../collectors/azure/arm-sdk.js";
 import type { Settings } from "../config/settings.js";
@@ -18,6 +20,8 @@ export interface ComposeOptions {
   readonly log?: Logger;
   readonly progress?: ProgressSink;
   readonly webhookPost?: PostOptions;
+  /** Tests shorten AWS retries; production keeps the SDK's standard mode. */
+  readonly awsClientOverrides?: AwsClientOverrides;
   readonly armRetry?: {
     readonly maxRetries?: number;
     readonly retryDelayInMs?: number;
@@ -51,6 +55,26 @@ export function composeAudit(settings: Settings, options: ComposeOptions = {}): 
       ...(options.armRetry ? { retryOptions: options.armRetry } : {}),
     });
     collectors.push(createAksCollector(reader, { subscriptions: settings.azure.subscriptions }));
+  }
+
+  if (settings.clouds.includes("aws")) {
+    const { roleArns, regions, webIdentityAudience } = settings.aws;
+    const reader = createAwsEksReader({
+      roleArns,
+      webIdentityAudience,
+      ...(webIdentityAudience
+        ? {
+            // An Entra token from the managed identity, fetched again on every AWS credential refresh.
+            getWebIdentityToken: async () => {
+              const token = await azureCredential().getToken(`${webIdentityAudience}/.default`);
+              if (!token) throw new Error(`no Entra token for the audience ${webIdentityAudience}`);
+              return token.token;
+            },
+          }
+        : {}),
+      ...(options.awsClientOverrides ? { clientOverrides: options.awsClientOverrides } : {}),
+    });
+    collectors.push(createEksCollector(reader, { accounts: awsAccountTargets(roleArns), regions }));
   }
 
   const { client, target } = createTableClient(

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { eksEstateSchema } from "./eks-fake.js";
 
 /** ARM wire shape of a managed cluster: the fake serves it verbatim (the SDK flattens it). */
 const managedClusterWire = z.looseObject({
@@ -26,6 +27,10 @@ export const estateSchema = z.object({
   description: z.string(),
   tenantId: z.string(),
   azure: z.object({ subscriptions: z.array(subscription) }),
+  /** EKS accounts and regions, served by the EKS/STS fake. */
+  aws: eksEstateSchema.optional(),
+  /** The regions the demo audits (AUDIT_AWS_REGIONS). */
+  awsRegions: z.array(z.string()).default([]),
 });
 
 export type Estate = z.infer<typeof estateSchema>;

@@ -60,7 +60,7 @@ describe("npm run audit", () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as RunReport;
     expect(Object.keys(report)).toEqual(["run", "findings"]);
-    expect(report.run).toMatchObject({ trigger: "cli", counts: { clusters: 4 } });
+    expect(report.run).toMatchObject({ trigger: "cli", counts: { clusters: 6 } });
     expect(report.run.startedAt <= report.run.finishedAt).toBe(true);
     const fail = report.findings.find((f) => f.ruleId === "api-server-public" && f.clusterName === "kubeflow-gpu-prod");
     expect(fail).toMatchObject({
@@ -72,7 +72,18 @@ describe("npm run audit", () => {
     });
     expect(fail?.fingerprint).toMatch(/^[0-9a-f]{40}$/);
     expect(report.findings.some((f) => f.status === "pass")).toBe(true);
-    expect(report.findings.find((f) => f.ruleId === "audit-blind-spot")).toMatchObject({
+    expect(report.findings.find((f) => f.clusterName === "kubeflow-eks-gpu")).toMatchObject({
+      status: "fail",
+      cloud: "aws",
+      scope: "210987654321",
+      region: "us-east-1",
+      clusterId: "arn:aws:eks:us-east-1:210987654321:cluster/kubeflow-eks-gpu",
+    });
+    expect(report.findings.find((f) => f.ruleId === "audit-blind-spot" && f.cloud === "aws")).toMatchObject({
+      status: "unknown",
+      region: "ap-east-1",
+    });
+    expect(report.findings.find((f) => f.ruleId === "audit-blind-spot" && f.cloud === "azure")).toMatchObject({
       status: "unknown",
       scope: "9a1b7c3d-2e4f-4a6b-8c0d-1e2f3a4b5c6d",
       clusterId: null,
@@ -84,7 +95,7 @@ describe("npm run audit", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("api-server-public");
     expect(table.stdout).toContain("kubeflow-gpu-prod");
-    expect(table.stdout).toMatch(/4 cluster\(s\) audited/);
+    expect(table.stdout).toMatch(/6 cluster\(s\) audited/);
     const file = join(tmpdir(), `${uniqueTableName("csv")}.csv`);
     const csv = await run(["--output", "csv", "--out", file, "--no-notify"]);
     expect(csv.code).toBe(0);

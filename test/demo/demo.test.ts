@@ -20,7 +20,7 @@ describe("npm run demo", () => {
       },
     );
     expect(stdout).toMatch(/FAIL\s+│\s+high\s+│\s+api-server-public\s+│\s+kubeflow-gpu-prod/);
-    expect(stdout).toMatch(/5 row\(s\), 5 distinct fingerprint\(s\) after two runs/);
+    expect(stdout).toMatch(/8 row\(s\), 8 distinct fingerprint\(s\) after two runs/);
     expect(stdout).toMatch(/slack: 1 message\(s\)/);
     expect(stdout).toMatch(/teams: 1 message\(s\)/);
     expect(stdout).toContain("chat messages sent by run 2: 0");

@@ -35,12 +35,14 @@ describe("auditTimer (Functions v4 handler)", () => {
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.level).toBe("information");
     expect(summaries[0]?.text).toMatch(
-      /4 clusters; 2 fail, 1 unknown, 2 pass; 3 new, 0 resolved; 1 gaps; slack=ok teams=ok table=ok/,
+      /6 clusters; 3 fail, 2 unknown, 3 pass; 5 new, 0 resolved; 2 gaps; slack=ok teams=ok table=ok/,
     );
     // DefaultAzureCredential, restricted to the managed identity, fetched tokens from the fake endpoint.
     expect(cloud.identity.tokensIssued()).toBeGreaterThan(0);
     expect(cloud.arm.requests.every((r) => r.authorization?.startsWith("Bearer fake-token-"))).toBe(true);
     expect(cloud.webhooks.posts.map((p) => p.channel).sort()).toEqual(["slack", "teams"]);
+    // EKS was read through the real AWS SDK with the static test keys, against the loopback fake only.
+    expect(cloud.eks?.requests.some((r) => r.service === "eks" && r.region === "us-east-1")).toBe(true);
     expect(JSON.stringify(logs)).not.toContain("fakeSlackSecretToken");
   });
 

@@ -1,0 +1,208 @@
+import type { Cluster, Nodegroup } from "@aws-sdk/client-eks";
+import pLimit from "p-limit";
+import type { Collector, ProgressSink } from "../../engine/ports.js";
+import { codeOf, describeError, statusOf } from "../../errors.js";
+import type { ClusterRecord, CollectionGap, InventoryPart } from "../../model/inventory.js";
+import { eksClusterArn, mapEksCluster } from "./eks-mapper.js";
+import { isOptInRegion } from "./partitions.js";
+
+/** One AWS account to audit: a role to assume, or whatever credentials the environment holds. */
+export type AwsAccountTarget =
+  | { readonly kind: "role"; readonly roleArn: string; readonly accountId: string }
+  | { readonly kind: "ambient" };
+
+/** The narrow EKS/STS surface the collector needs; the SDK adapter implements it. */
+export interface EksReader {
+  /** Obtains working credentials for the target and returns its account ID. */
+  resolveAccount(target: AwsAccountTarget): Promise<string>;
+  listClusters(target: AwsAccountTarget, region: string): AsyncIterable<string>;
+  describeCluster(target: AwsAccountTarget, region: string, name: string): Promise<Cluster>;
+  listNodegroups(target: AwsAccountTarget, region: string, clusterName: string): AsyncIterable<string>;
+  describeNodegroup(
+    target: AwsAccountTarget,
+    region: string,
+    clusterName: string,
+    nodegroupName: string,
+  ): Promise<Nodegroup>;
+}
+
+export interface EksCollectorOptions {
+  readonly accounts: readonly AwsAccountTarget[];
+  readonly regions: readonly string[];
+  /** Concurrent (account, region) listings, and separately concurrent cluster describes. */
+  readonly concurrency?: number;
+}
+
+/** Scope of an account-level gap for ambient credentials whose account never resolved. */
+export const AMBIENT_SCOPE = "ambient";
+
+/** What AWS answers in a region the account has not enabled (or whose token it does not accept). */
+const REGION_REJECTS_TOKEN_CODES = new Set([
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "AuthFailure",
+  "OptInRequired",
+]);
+const INVALID_TOKEN_MESSAGE = /security token included in the request is invalid/i;
+const UNREACHABLE_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "TimeoutError",
+]);
+const ACCESS_DENIED_CODES = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOperation"]);
+
+function isUnreachable(error: unknown): boolean {
+  return UNREACHABLE_CODES.has(codeOf(error) ?? "");
+}
+
+function isTokenRejection(error: unknown): boolean {
+  if (REGION_REJECTS_TOKEN_CODES.has(codeOf(error) ?? "")) return true;
+  return error instanceof Error && INVALID_TOKEN_MESSAGE.test(error.message);
+}
+
+function isAccessDenied(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 401 || status === 403 || ACCESS_DENIED_CODES.has(codeOf(error) ?? "");
+}
+
+function reasonFor(error: unknown, region: string | null): string {
+  const described = describeError(error);
+  if (region !== null && (isUnreachable(error) || isTokenRejection(error))) {
+    // Credentials were already proven (STS) before any regional call, so a token the
+    // region rejects means the region is not enabled for the account.
+    const hint = isUnreachable(error)
+      ? `${region} could not be reached (no EKS endpoint there, or the network blocks it)`
+      : isOptInRegion(region)
+        ? `${region} is an opt-in region; enable it for this account or remove it from AUDIT_AWS_REGIONS`
+        : `${region} rejected credentials that STS accepted`;
+    return `region not enabled or not reachable: ${hint} (${described})`;
+  }
+  if (isAccessDenied(error)) return `access denied (${described})`;
+  return described;
+}
+
+interface GapPlace {
+  readonly scope: string;
+  readonly region: string | null;
+  readonly clusterName?: string;
+  readonly clusterId?: string;
+}
+
+function gap(place: GapPlace, operation: string, error: unknown): CollectionGap {
+  const status = statusOf(error);
+  return {
+    cloud: "aws",
+    scope: place.scope,
+    region: place.region,
+    clusterId: place.clusterId ?? null,
+    clusterName: place.clusterName ?? null,
+    operation,
+    reason: reasonFor(error, place.region),
+    code: codeOf(error) ?? (status === undefined ? null : String(status)),
+  };
+}
+
+const gapOrder = (g: CollectionGap): string =>
+  [g.scope, g.region ?? "", g.clusterName ?? "", g.operation].join("\u0000");
+
+const targetKey = (target: AwsAccountTarget): string => (target.kind === "role" ? target.roleArn : AMBIENT_SCOPE);
+
+interface ResolvedAccount {
+  readonly target: AwsAccountTarget;
+  readonly accountId: string;
+}
+
+export function createEksCollector(reader: EksReader, options: EksCollectorOptions): Collector {
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  return {
+    cloud: "aws",
+    async collect(progress: ProgressSink): Promise<InventoryPart> {
+      const gaps: CollectionGap[] = [];
+      const regions = [...new Set(options.regions)];
+      const targets = [...new Map(options.accounts.map((t) => [targetKey(t), t])).values()];
+      const accountLimit = pLimit(concurrency);
+      // Separate limiters: a region task waits on its describes, so they must not share slots.
+      const regionLimit = pLimit(concurrency);
+      const clusterLimit = pLimit(concurrency);
+
+      const resolved = await Promise.all(
+        targets.map((target) =>
+          accountLimit(async (): Promise<ResolvedAccount | null> => {
+            try {
+              return { target, accountId: await reader.resolveAccount(target) };
+            } catch (error) {
+              const place = { scope: target.kind === "role" ? target.accountId : AMBIENT_SCOPE, region: null };
+              gaps.push(gap(place, target.kind === "role" ? "assume-role" : "resolve-account", error));
+              return null;
+            }
+          }),
+        ),
+      );
+      // Two role ARNs in one account would list the same clusters twice; keep the first.
+      const accounts = [...new Map(resolved.flatMap((r) => (r ? [[r.accountId, r] as const] : []))).values()];
+
+      const describeOne = async (
+        { target, accountId }: ResolvedAccount,
+        region: string,
+        name: string,
+      ): Promise<ClusterRecord | null> => {
+        const place = {
+          scope: accountId,
+          region,
+          clusterName: name,
+          clusterId: eksClusterArn(region, accountId, name),
+        };
+        let cluster: Cluster;
+        try {
+          cluster = await reader.describeCluster(target, region, name);
+        } catch (error) {
+          gaps.push(gap(place, "describe-eks-cluster", error));
+          return null;
+        }
+        const withId = { ...place, clusterId: cluster.arn ?? place.clusterId };
+        const nodegroups: Nodegroup[] = [];
+        try {
+          const names: string[] = [];
+          for await (const ng of reader.listNodegroups(target, region, name)) names.push(ng);
+          for (const ng of names) {
+            try {
+              nodegroups.push(await reader.describeNodegroup(target, region, name, ng));
+            } catch (error) {
+              gaps.push(gap(withId, "describe-eks-nodegroup", error));
+            }
+          }
+        } catch (error) {
+          gaps.push(gap(withId, "list-eks-nodegroups", error));
+        }
+        // The API-server facts stand even when node groups are incomplete; the gap says so.
+        return mapEksCluster(cluster, nodegroups, accountId, region);
+      };
+
+      const perRegion = await Promise.all(
+        accounts.flatMap((account) =>
+          regions.map((region) =>
+            regionLimit(async (): Promise<(ClusterRecord | null)[]> => {
+              const names: string[] = [];
+              try {
+                for await (const name of reader.listClusters(account.target, region)) names.push(name);
+              } catch (error) {
+                // Half a listing would look like deleted clusters; keep none and report the gap.
+                gaps.push(gap({ scope: account.accountId, region }, "list-eks-clusters", error));
+                return [];
+              }
+              progress(`aws: ${account.accountId}/${region}: ${names.length} EKS cluster(s)`);
+              return Promise.all(names.map((name) => clusterLimit(() => describeOne(account, region, name))));
+            }),
+          ),
+        ),
+      );
+      const clusters = perRegion.flat().filter((c): c is ClusterRecord => c !== null);
+      // Completion order varies run to run; reports read better in a stable order.
+      gaps.sort((a, b) => gapOrder(a).localeCompare(gapOrder(b)));
+      return { clusters, exposures: [], workloads: [], gaps };
+    },
+  };
+}
