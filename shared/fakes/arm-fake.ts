@@ -13,6 +13,8 @@ export interface ArmFakeOptions {
   readonly pageSize?: number;
   /** Seconds in the Retry-After header of simulated throttling. */
   readonly retryAfterSeconds?: number;
+  /** Added before every answer, to model a network round trip (the bench uses it). */
+  readonly latencyMs?: number;
 }
 
 export interface ArmFake extends RunningServer {
@@ -125,7 +127,18 @@ export async function startArmFake(
     });
   };
 
-  const server = await startLoopbackServer(handler, tls);
+  const latency = options.latencyMs ?? 0;
+  const delayed =
+    latency > 0
+      ? (request: IncomingMessage, body: string, response: ServerResponse) =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              handler(request, body, response);
+              resolve();
+            }, latency),
+          )
+      : handler;
+  const server = await startLoopbackServer(delayed, tls);
   base = server.url;
   return { ...server, requests };
 }

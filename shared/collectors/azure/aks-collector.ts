@@ -29,19 +29,14 @@ export function createAksCollector(reader: AksReader, options: AksCollectorOptio
     cloud: "azure",
     async collect(progress: ProgressSink): Promise<InventoryPart> {
       const gaps: CollectionGap[] = [];
-      let subscriptions = [...new Set(options.subscriptions.map((s) => s.toLowerCase()))];
-      if (subscriptions.length === 0) {
-        try {
-          for await (const id of reader.listSubscriptionIds()) subscriptions.push(id.toLowerCase());
-          subscriptions = [...new Set(subscriptions)];
-          progress(`azure: discovered ${subscriptions.length} subscription(s)`);
-        } catch (error) {
-          gaps.push(gap("tenant", "list-subscriptions", error));
-        }
-      }
       const limit = pLimit(options.concurrency ?? 16);
-      const perSubscription = await Promise.all(
-        subscriptions.map((subscriptionId) =>
+      const listings: Promise<ClusterRecord[]>[] = [];
+      const seen = new Set<string>();
+      const listSubscription = (id: string): void => {
+        const subscriptionId = id.toLowerCase();
+        if (seen.has(subscriptionId)) return;
+        seen.add(subscriptionId);
+        listings.push(
           limit(async (): Promise<ClusterRecord[]> => {
             const clusters: ClusterRecord[] = [];
             try {
@@ -55,8 +50,20 @@ export function createAksCollector(reader: AksReader, options: AksCollectorOptio
               return [];
             }
           }),
-        ),
-      );
+        );
+      };
+      if (options.subscriptions.length > 0) {
+        for (const id of options.subscriptions) listSubscription(id);
+      } else {
+        // Listing starts as each page of subscriptions arrives, not after the last one.
+        try {
+          for await (const id of reader.listSubscriptionIds()) listSubscription(id);
+          progress(`azure: discovered ${seen.size} subscription(s)`);
+        } catch (error) {
+          gaps.push(gap("tenant", "list-subscriptions", error));
+        }
+      }
+      const perSubscription = await Promise.all(listings);
       return { clusters: perSubscription.flat(), exposures: [], workloads: [], gaps };
     },
   };
