@@ -78,6 +78,9 @@ export function describeError(error: unknown): string {
 
 /** Azure REST errors carry the service's own sentence in the body; it beats the SDK's generic text. */
 function serviceMessage(error: Error): string | undefined {
+  // A credential chain hides why each credential failed; the first reason is the useful one.
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner) && inner[0] instanceof Error) return inner[0].message.split("\n")[0];
   const details = (error as { details?: { error?: { message?: unknown }; message?: unknown } }).details;
   const message = details?.error?.message ?? details?.message;
   return typeof message === "string" && message.trim() ? message.trim() : undefined;

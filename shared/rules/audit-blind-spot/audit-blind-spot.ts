@@ -1,6 +1,11 @@
 import type { Rule } from "../../model/rule.js";
 import { metadata } from "./metadata.js";
 
+const scopeName = (cloud: "azure" | "aws", scope: string): string => {
+  if (cloud === "azure") return scope === "tenant" ? "the tenant" : `subscription ${scope}`;
+  return scope === "ambient" ? "the account of the ambient AWS credentials" : `account ${scope}`;
+};
+
 /** Every collection gap becomes an `unknown` finding, so missing coverage is visible and alertable. */
 export const auditBlindSpot: Rule = {
   metadata,
@@ -16,7 +21,7 @@ export const auditBlindSpot: Rule = {
         clusterId: gap.clusterId,
         clusterName: gap.clusterName,
         subject: `${gap.operation}|${gap.region ?? ""}`,
-        detail: `Could not ${gap.operation.replace(/-/g, " ")} for ${target}${gap.cloud === "azure" ? "subscription" : "account"} ${gap.scope}${place}: ${gap.reason}`,
+        detail: `Could not ${gap.operation.replace(/-/g, " ")} for ${target}${scopeName(gap.cloud, gap.scope)}${place}: ${gap.reason}`,
         evidence: { operation: gap.operation, reason: gap.reason, code: gap.code },
       };
     }),
