@@ -375,6 +375,35 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
   });
 });
 
+describe("ambient credentials without a reachable STS", () => {
+  it("still audits EKS, taking each cluster's account from its ARN", async () => {
+    await fakeAws();
+    // Nothing listens on port 9: STS is unreachable while EKS answers.
+    process.env.AWS_ENDPOINT_URL_STS = "http://127.0.0.1:9";
+    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] }).collect(
+      () => {},
+    );
+    expect(part.gaps).toEqual([]);
+    expect(part.clusters).toHaveLength(5);
+    expect(part.clusters.every((c) => c.scope === HUB)).toBe(true);
+  });
+
+  it("reports one resolve-account gap when neither STS nor any region answers", async () => {
+    process.env.AWS_ENDPOINT_URL_STS = "http://127.0.0.1:9";
+    process.env.AWS_ENDPOINT_URL_EKS = "http://127.0.0.1:9";
+    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const part = await createEksCollector(reader, {
+      accounts: awsAccountTargets([]),
+      regions: ["us-east-1", "eu-west-1"],
+    }).collect(() => {});
+    expect(part.clusters).toEqual([]);
+    expect(part.gaps).toEqual([
+      expect.objectContaining({ scope: "ambient", region: null, operation: "resolve-account" }),
+    ]);
+  });
+});
+
 describe("awsAccountTargets", () => {
   it("makes one target per distinct role ARN, with the ARN's account", () => {
     expect(awsAccountTargets([role(SPOKE_A), role(SPOKE_B), role(SPOKE_A)])).toEqual([

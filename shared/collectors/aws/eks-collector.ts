@@ -68,6 +68,12 @@ function isAccessDenied(error: unknown): boolean {
   return status === 401 || status === 403 || ACCESS_DENIED_CODES.has(codeOf(error) ?? "");
 }
 
+/** STS could not be reached or answered like a missing service, as opposed to rejecting the credentials. */
+function stsUnavailable(error: unknown): boolean {
+  const status = statusOf(error);
+  return isUnreachable(error) || status === 404 || (status !== undefined && status >= 500);
+}
+
 function reasonFor(error: unknown, region: string | null): string {
   const described = describeError(error);
   if (region !== null && (isUnreachable(error) || isTokenRejection(error))) {
@@ -113,7 +119,11 @@ const targetKey = (target: AwsAccountTarget): string => (target.kind === "role" 
 interface ResolvedAccount {
   readonly target: AwsAccountTarget;
   readonly accountId: string;
+  /** Ambient credentials whose account STS could not name: clusters take it from their ARNs. */
+  readonly stsError?: unknown;
 }
+
+const ARN_ACCOUNT = /^arn:aws[\w-]*:eks:[^:]*:(\d{12}):/;
 
 export function createEksCollector(reader: EksReader, options: EksCollectorOptions): Collector {
   const concurrency = Math.max(1, options.concurrency ?? 8);
@@ -134,8 +144,14 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
             try {
               return { target, accountId: await reader.resolveAccount(target) };
             } catch (error) {
-              const place = { scope: target.kind === "role" ? target.accountId : AMBIENT_SCOPE, region: null };
-              gaps.push(gap(place, target.kind === "role" ? "assume-role" : "resolve-account", error));
+              // Ambient keys may still read EKS when only STS is unreachable; the listing below decides.
+              if (target.kind === "ambient" && stsUnavailable(error))
+                return { target, accountId: AMBIENT_SCOPE, stsError: error };
+              if (target.kind === "ambient") {
+                gaps.push(gap({ scope: AMBIENT_SCOPE, region: null }, "resolve-account", error));
+                return null;
+              }
+              gaps.push(gap({ scope: target.accountId, region: null }, "assume-role", error));
               return null;
             }
           }),
@@ -178,9 +194,11 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
           gaps.push(gap(withId, "list-eks-nodegroups", error));
         }
         // The API-server facts stand even when node groups are incomplete; the gap says so.
-        return mapEksCluster(cluster, nodegroups, accountId, region);
+        const owner = accountId === AMBIENT_SCOPE ? (ARN_ACCOUNT.exec(cluster.arn ?? "")?.[1] ?? accountId) : accountId;
+        return mapEksCluster(cluster, nodegroups, owner, region);
       };
 
+      const listedSomewhere = new Set<ResolvedAccount>();
       const perRegion = await Promise.all(
         accounts.flatMap((account) =>
           regions.map((region) =>
@@ -193,12 +211,19 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
                 gaps.push(gap({ scope: account.accountId, region }, "list-eks-clusters", error));
                 return [];
               }
+              listedSomewhere.add(account);
               progress(`aws: ${account.accountId}/${region}: ${names.length} EKS cluster(s)`);
               return Promise.all(names.map((name) => clusterLimit(() => describeOne(account, region, name))));
             }),
           ),
         ),
       );
+      for (const account of accounts) {
+        if (account.stsError === undefined || listedSomewhere.has(account)) continue;
+        // Neither STS nor any region answered: one credentials gap says it better than a gap per region.
+        for (let i = gaps.length - 1; i >= 0; i--) if (gaps[i]?.scope === AMBIENT_SCOPE) gaps.splice(i, 1);
+        gaps.push(gap({ scope: AMBIENT_SCOPE, region: null }, "resolve-account", account.stsError));
+      }
       const clusters = perRegion.flat().filter((c): c is ClusterRecord => c !== null);
       // Completion order varies run to run; reports read better in a stable order.
       gaps.sort((a, b) => gapOrder(a).localeCompare(gapOrder(b)));
