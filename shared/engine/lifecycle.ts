@@ -31,12 +31,15 @@ export function applyHistory(
   return findings;
 }
 
-/** Findings that chat should hear about now: new failures and resolutions at or above the threshold. */
+/** Findings that chat should hear about now: new problems (fail or blind spot) and resolutions at or above the threshold. */
 export function isNotifiable(finding: Finding, minSeverity: Severity): boolean {
   if (severityRank(finding.severity) < severityRank(minSeverity)) return false;
-  if (finding.status === "fail") return finding.state === "new";
+  if (isProblem(finding)) return finding.state === "new";
   return finding.state === "resolved";
 }
+
+/** A failure, or something the audit could not see: both are owed to chat until delivered. */
+export const isProblem = (finding: Finding): boolean => finding.status === "fail" || finding.status === "unknown";
 
 /** Per channel, what to send: notifiable findings plus failures an earlier run could not deliver. */
 export function planNotifications(
@@ -52,7 +55,7 @@ export function planNotifications(
       findings.filter(
         (f) =>
           isNotifiable(f, minSeverity) ||
-          (f.status === "fail" && (history.get(f.fingerprint)?.pendingChannels.includes(channel) ?? false)),
+          (isProblem(f) && (history.get(f.fingerprint)?.pendingChannels.includes(channel) ?? false)),
       ),
     );
   }

@@ -4,7 +4,7 @@ import type { Finding, Severity } from "../model/finding.js";
 import { type CollectionGap, type InventoryPart, mergeInventory } from "../model/inventory.js";
 import type { Rule } from "../model/rule.js";
 import { evaluateRules } from "./evaluate.js";
-import { applyHistory, planNotifications } from "./lifecycle.js";
+import { applyHistory, isProblem, planNotifications } from "./lifecycle.js";
 import type {
   AuditTrigger,
   ChatChannel,
@@ -126,7 +126,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
   const undelivered = new Map<ChatChannel, Set<string>>();
   for (const notifier of deps.notifiers) {
     const due = plan.get(notifier.channel) ?? [];
-    const owed = new Set(due.filter((f) => f.status === "fail").map((f) => f.fingerprint));
+    const owed = new Set(due.filter(isProblem).map((f) => f.fingerprint));
     // Without history every finding looks new; stay quiet rather than repeat alerts.
     const sendNow = request.notify && loaded.ok && due.length > 0;
     if (sendNow) {

@@ -39,3 +39,10 @@ export function cleanText(value: string, max: number): string {
 export function scopeLabel(finding: Finding): string {
   return `${finding.cloud === "azure" ? "Azure subscription" : "AWS account"} ${finding.scope}${finding.region ? `, ${finding.region}` : ""}`;
 }
+
+/** Trusted label for a finding's line: its severity, or that it is resolved or could not be audited. */
+export function chatLabel(finding: Finding): string {
+  if (finding.state === "resolved") return "RESOLVED";
+  const severity = finding.severity.toUpperCase();
+  return finding.status === "unknown" ? `${severity} NOT AUDITED` : severity;
+}

@@ -66,7 +66,10 @@ describe("notifications", () => {
     expect(isNotifiable(finding({ state: "new", severity: "medium" }), "low")).toBe(true);
     expect(isNotifiable(finding({ state: "resolved", status: "pass" }), "high")).toBe(true);
     expect(isNotifiable(finding({ state: "new", status: "pass" }), "high")).toBe(false);
-    expect(isNotifiable(finding({ state: "new", status: "unknown", severity: "medium" }), "medium")).toBe(false);
+    // A new blind spot is news too, once the threshold lets its severity through.
+    expect(isNotifiable(finding({ state: "new", status: "unknown", severity: "medium" }), "high")).toBe(false);
+    expect(isNotifiable(finding({ state: "new", status: "unknown", severity: "medium" }), "medium")).toBe(true);
+    expect(isNotifiable(finding({ state: "open", status: "unknown", severity: "medium" }), "medium")).toBe(false);
   });
 
   it("re-sends an open failure only on the channel that still owes it", () => {

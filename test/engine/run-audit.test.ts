@@ -97,6 +97,29 @@ describe("runAudit", () => {
     expect(report.run.gaps).toEqual([gap]);
   });
 
+  it("tells chat about a new blind spot once, when the threshold lets it through", async () => {
+    const gap = {
+      cloud: "azure" as const,
+      scope: "sub-x",
+      region: null,
+      clusterId: null,
+      clusterName: null,
+      operation: "list-managed-clusters",
+      reason: "access denied",
+      code: "AuthorizationFailed",
+    };
+    const slack = recordingNotifier("slack");
+    const d = deps({
+      collectors: [collectorOf({ gaps: [gap] })],
+      notifiers: [slack],
+      minNotifySeverity: "medium",
+      store: memoryStore(),
+    });
+    await runAudit(d, { trigger: "test", notify: true });
+    await runAudit(d, { trigger: "test", notify: true });
+    expect(slack.sent.map((b) => b.map((f) => [f.ruleId, f.status]))).toEqual([[["audit-blind-spot", "unknown"]]]);
+  });
+
   it("survives a collector that throws and a rule that throws", async () => {
     const broken: Collector = { cloud: "aws", collect: async () => Promise.reject(new Error("boom Bearer abc.def")) };
     const badRule: Rule = {

@@ -36,6 +36,14 @@ describe("Slack Block Kit rendering", () => {
     expect(message?.unfurl_links).toBe(false);
   });
 
+  it("labels a blind spot as not audited", () => {
+    const [message] = renderSlackMessages(
+      [finding({ ruleId: "audit-blind-spot", status: "unknown", severity: "medium" })],
+      testRun,
+    );
+    expect(JSON.stringify(message?.blocks)).toContain("*MEDIUM NOT AUDITED* · `audit-blind-spot` · new");
+  });
+
   it("says resolved for a resolution notice", () => {
     const [message] = renderSlackMessages([finding({ state: "resolved", status: "pass" })], testRun);
     expect(JSON.stringify(message)).toMatch(/resolved/i);

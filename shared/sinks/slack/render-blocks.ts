@@ -1,6 +1,6 @@
 import type { RunInfo } from "../../engine/ports.js";
 import type { Finding } from "../../model/finding.js";
-import { cleanText, headline, orderForChat, runLine, scopeLabel } from "../digest.js";
+import { chatLabel, cleanText, headline, orderForChat, runLine, scopeLabel } from "../digest.js";
 
 /** Block Kit limits: 50 blocks, 3000 chars per section text, 2000 per field, ~13k chars per message. */
 const MAX_BLOCKS = 50;
@@ -33,7 +33,7 @@ const plain = (text: string, max = 1900): PlainText => ({
 
 function findingBlock(f: Finding): SlackBlock {
   // Only trusted strings here: severity, rule ID (our metadata) and state.
-  const label = f.state === "resolved" ? "RESOLVED" : f.severity.toUpperCase();
+  const label = chatLabel(f);
   return {
     type: "section",
     text: { type: "mrkdwn", text: slackEscape(`*${label}* · \`${f.ruleId}\` · ${f.state}`), verbatim: true },

@@ -1,6 +1,6 @@
 import type { RunInfo } from "../../engine/ports.js";
 import type { Finding } from "../../model/finding.js";
-import { cleanText, headline, orderForChat, runLine, scopeLabel } from "../digest.js";
+import { chatLabel, cleanText, headline, orderForChat, runLine, scopeLabel } from "../digest.js";
 
 /** Teams Workflows take about 28 KB per message; keep a margin for the envelope. */
 const MAX_MESSAGE_BYTES = 26_000;
@@ -48,7 +48,7 @@ export const teamsEscape = (value: string, max = 1000): string =>
     .replace(/^[-+#]/, (c) => `\\${c}`);
 
 function findingContainer(f: Finding): Container {
-  const label = f.state === "resolved" ? "RESOLVED" : f.severity.toUpperCase();
+  const label = chatLabel(f);
   return {
     type: "Container",
     separator: true,
