@@ -124,19 +124,21 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
   const channels = deps.notifiers.map((n) => n.channel);
   const plan = planNotifications(findings, history, channels, deps.minNotifySeverity);
   const undelivered = new Map<ChatChannel, Set<string>>();
-  for (const notifier of deps.notifiers) {
-    const due = plan.get(notifier.channel) ?? [];
-    const owed = new Set(due.filter(isProblem).map((f) => f.fingerprint));
-    // Without history every finding looks new; stay quiet rather than repeat alerts.
-    const sendNow = request.notify && loaded.ok && due.length > 0;
-    if (sendNow) {
+  // Channels are independent: each paces itself, and one outage never delays the other.
+  const chatResults = await Promise.all(
+    deps.notifiers.map(async (notifier) => {
+      const due = plan.get(notifier.channel) ?? [];
+      const owed = new Set(due.filter(isProblem).map((f) => f.fingerprint));
+      undelivered.set(notifier.channel, owed);
+      // Without history every finding looks new; stay quiet rather than repeat alerts.
+      if (!request.notify || !loaded.ok || due.length === 0) return null;
       progress(`sending ${due.length} finding(s) to ${notifier.channel}`);
       const result = await notifier.send(due, run);
-      sinks.push(result);
       if (result.ok) owed.clear();
-    }
-    undelivered.set(notifier.channel, owed);
-  }
+      return result;
+    }),
+  );
+  for (const result of chatResults) if (result) sinks.push(result);
 
   const stored: StoredFinding[] = findings.map((f) => ({
     ...f,
