@@ -69,9 +69,9 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   try {
     console.log(
-      `Fake ARM ${cloud.arm.url}, managed identity ${cloud.identity.url}, webhooks ${cloud.webhooks.url}, Azurite table port ${cloud.azurite?.tablePort ?? "(shared)"}\n`,
+      `Fake ARM ${cloud.arm.url}, EKS/STS ${cloud.eks?.url ?? "(none)"}, managed identity ${cloud.identity.url}, webhooks ${cloud.webhooks.url}, Azurite table port ${cloud.azurite?.tablePort ?? "(shared)"}\n`,
     );
-    console.log(bold("Run 1: npm run audit (real engine, real Azure SDKs, real Azurite)"));
+    console.log(bold("Run 1: npm run audit (real engine, real Azure and AWS SDKs, real Azurite)"));
     const jsonOut = join(repoRoot(), ".cache", "demo");
     await mkdir(jsonOut, { recursive: true });
     const firstExit = await runAuditCli(cloud.environment, ["--output", "table"]);
