@@ -76,6 +76,8 @@ describe("AKS collection through the real ARM SDK clients", () => {
     const s1Calls = fake.requests.filter((r) => r.path.includes(`${S1}/providers`));
     expect(s1Calls.filter((r) => r.path.includes("skipToken")).length).toBe(2);
     expect(s1Calls.length).toBe(2 + 3);
+    // The pinned API version, on the first page and on the nextLink pages alike.
+    expect(s1Calls.every((r) => r.path.includes("api-version=2025-10-01"))).toBe(true);
     // Every call carried a bearer token for the ARM audience.
     expect(fake.requests.every((r) => r.authorization === "Bearer test-token")).toBe(true);
     expect(credential.scopesRequested.flat().every((s) => s === ARM_AUDIENCE)).toBe(true);

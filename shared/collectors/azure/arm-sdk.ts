@@ -14,6 +14,12 @@ export interface ArmClientOptions {
   };
 }
 
+/**
+ * Pinned, so the wire contract does not move when the SDK's default does: the latest
+ * stable Microsoft.ContainerService version with published examples.
+ */
+export const CONTAINER_SERVICE_API_VERSION = "2025-10-01";
+
 const USABLE_SUBSCRIPTION_STATES = new Set(["enabled", "warned", "pastdue"]);
 
 /** Adapts the real Azure SDK clients to the collector's narrow port. */
@@ -35,7 +41,10 @@ export function createArmAksReader(credential: TokenCredential, options: ArmClie
     listManagedClusters(subscriptionId: string): AsyncIterable<ManagedCluster> {
       let client = clusterClients.get(subscriptionId);
       if (!client) {
-        client = new ContainerServiceClient(credential, subscriptionId, clientOptions);
+        client = new ContainerServiceClient(credential, subscriptionId, {
+          ...clientOptions,
+          apiVersion: CONTAINER_SERVICE_API_VERSION,
+        });
         clusterClients.set(subscriptionId, client);
       }
       return client.managedClusters.list();
