@@ -1,5 +1,5 @@
-import { InvocationContext, type Timer } from "@azure/functions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { app, InvocationContext, type Timer } from "@azure/functions";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditTimer } from "../../functions/auditTimer.js";
 import type { SimulatedCloud } from "../../shared/demo/simulated-cloud.js";
 import { uniqueTableName } from "../support/helpers.js";
@@ -26,6 +26,38 @@ beforeAll(async () => {
   cloud = await startTestCloud();
 });
 afterAll(async () => cloud.stop());
+
+describe("auditTimer registration", () => {
+  async function registeredOptions(schedule: string | undefined): Promise<unknown> {
+    const timerSpy = vi.spyOn(app, "timer").mockImplementation(() => {});
+    vi.resetModules();
+    const previous = process.env.AUDIT_SCHEDULE;
+    if (schedule === undefined) delete process.env.AUDIT_SCHEDULE;
+    else process.env.AUDIT_SCHEDULE = schedule;
+    try {
+      await import("../../functions/auditTimer.js");
+      expect(timerSpy).toHaveBeenCalledTimes(1);
+      expect(timerSpy.mock.calls[0]?.[0]).toBe("auditTimer");
+      return timerSpy.mock.calls[0]?.[1];
+    } finally {
+      if (previous === undefined) delete process.env.AUDIT_SCHEDULE;
+      else process.env.AUDIT_SCHEDULE = previous;
+      timerSpy.mockRestore();
+    }
+  }
+
+  it("registers app.timer every 15 minutes by default, not on start-up", async () => {
+    expect(await registeredOptions(undefined)).toMatchObject({
+      schedule: "0 */15 * * * *",
+      runOnStartup: false,
+      handler: expect.any(Function),
+    });
+  });
+
+  it("takes the schedule from the AUDIT_SCHEDULE app setting", async () => {
+    expect(await registeredOptions("0 0 */2 * * *")).toMatchObject({ schedule: "0 0 */2 * * *" });
+  });
+});
 
 describe("auditTimer (Functions v4 handler)", () => {
   it("runs the whole audit through the managed identity and logs one summary line", async () => {
