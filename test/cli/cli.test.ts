@@ -38,6 +38,11 @@ describe("npm run audit", () => {
     const first = await run(["--output", "json"], env);
     const second = await run(["--output", "json", "--no-notify"], env);
     expect([first.code, second.code]).toEqual([0, 0]);
+    // Webhook secrets never reach the report or the logs.
+    for (const out of [first.stdout, first.stderr, second.stdout, second.stderr]) {
+      expect(out).not.toContain("fakeSlackSecretToken");
+      expect(out).not.toContain("fakeTeamsSignature");
+    }
     const report1 = JSON.parse(first.stdout) as RunReport;
     const report2 = JSON.parse(second.stdout) as RunReport;
     expect(report2.findings.map((f) => f.fingerprint).sort()).toEqual(
