@@ -109,11 +109,10 @@ export function loadSettings(env: Environment): Settings {
     return fallback;
   };
   const listOf = (name: SettingName, pattern: RegExp, what: string): string[] => {
-    const items = commaList(read(name));
-    for (const item of items) {
-      if (!pattern.test(item)) problems.push(`${name}: ${JSON.stringify(item.slice(0, 80))} is not ${what}`);
-    }
-    return items.filter((item) => pattern.test(item));
+    const item = z
+      .string()
+      .regex(pattern, { error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 80))} is not ${what}` });
+    return check(name, z.array(item), commaList(read(name)), []);
   };
 
   // Clouds
