@@ -6,6 +6,8 @@ export interface IdentityFake extends RunningServer {
   /** Environment that points DefaultAzureCredential's managed identity at this fake. */
   readonly environment: Readonly<Record<string, string>>;
   readonly tokensIssued: () => number;
+  /** The resource (audience) of every token issued, in order. */
+  readonly resources: readonly string[];
 }
 
 /**
@@ -16,6 +18,7 @@ export interface IdentityFake extends RunningServer {
 export async function startIdentityFake(): Promise<IdentityFake> {
   const secret = randomBytes(16).toString("hex");
   let issued = 0;
+  const resources: string[] = [];
   const handler = (request: IncomingMessage, _body: string, response: ServerResponse): void => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     if (request.headers["x-identity-header"] !== secret) {
@@ -28,6 +31,7 @@ export async function startIdentityFake(): Promise<IdentityFake> {
       return;
     }
     issued += 1;
+    resources.push(resource);
     sendJson(response, 200, {
       access_token: `fake-token-${issued}-${randomBytes(8).toString("hex")}`,
       expires_on: String(Math.floor(Date.now() / 1000) + 3600),
@@ -40,6 +44,7 @@ export async function startIdentityFake(): Promise<IdentityFake> {
   return {
     ...server,
     tokensIssued: () => issued,
+    resources,
     environment: {
       AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential",
       IDENTITY_ENDPOINT: `${server.url}/msi/token`,

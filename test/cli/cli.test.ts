@@ -112,6 +112,35 @@ describe("npm run audit", () => {
     expect(text).toContain("kubeflow-gpu-prod");
   });
 
+  it("reaches AWS by federation: an Entra token from the managed identity, exchanged with AssumeRoleWithWebIdentity", async () => {
+    const env: Record<string, string> = {
+      ...cloud.environment,
+      AUDIT_FINDINGS_TABLE: uniqueTableName("f"),
+      AUDIT_AWS_ROLE_ARNS: "arn:aws:iam::210987654321:role/cluster-audit-reader",
+      AUDIT_AWS_WEB_IDENTITY_AUDIENCE: "api://aws-audit-federation",
+    };
+    const before = cloud.eks?.requests.length ?? 0;
+    // No stored AWS keys at all.
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    const { code, stdout } = await run(["--output", "json", "--no-notify"], env);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as RunReport;
+    expect(report.findings.find((f) => f.clusterName === "kubeflow-eks-gpu")).toMatchObject({
+      status: "fail",
+      scope: "210987654321",
+    });
+    expect(cloud.identity.resources).toContain("api://aws-audit-federation");
+    const requests = cloud.eks?.requests.slice(before) ?? [];
+    const exchanges = requests.filter((r) => r.action === "AssumeRoleWithWebIdentity");
+    expect(exchanges.length).toBe(1);
+    expect(exchanges[0]?.webIdentityToken).toMatch(/^fake-token-/);
+    // Every EKS call was signed with the temporary keys the exchange returned, not ambient ones.
+    const eksCalls = requests.filter((r) => r.service === "eks");
+    expect(eksCalls.length).toBeGreaterThan(0);
+    expect(eksCalls.every((r) => r.accessKeyId?.startsWith("ASIA"))).toBe(true);
+  });
+
   it("exits 2 on bad configuration before any network call, naming every problem", async () => {
     const before = {
       arm: cloud.arm.requests.length,
