@@ -10,6 +10,8 @@ export interface AzuriteHandle {
   readonly tablePort: number;
   readonly queuePort: number;
   readonly connectionString: string;
+  /** The table service endpoint, e.g. for AUDIT_TABLE_ENDPOINT. */
+  readonly tableEndpoint: string;
   stop(): Promise<void>;
 }
 
@@ -48,8 +50,16 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`Azurite did not open port ${port} within ${timeoutMs} ms`);
 }
 
+export interface AzuriteOptions {
+  /**
+   * Serve HTTPS with this certificate and accept Entra bearer tokens (`--oauth basic`),
+   * as a storage account with shared keys disabled is reached in production.
+   */
+  readonly identityTls?: { readonly certPath: string; readonly keyPath: string };
+}
+
 /** Real Azurite, in memory, loopback only, telemetry off; table and queue services. */
-export async function startAzurite(): Promise<AzuriteHandle> {
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
   const require = createRequire(import.meta.url);
   const root = dirname(require.resolve("azurite/package.json"));
   const [tablePort, queuePort, blobPort] = [await freePort(), await freePort(), await freePort()];
@@ -75,6 +85,9 @@ export async function startAzurite(): Promise<AzuriteHandle> {
       "127.0.0.1",
       "--tablePort",
       String(tablePort),
+      ...(options.identityTls
+        ? ["--oauth", "basic", "--cert", options.identityTls.certPath, "--key", options.identityTls.keyPath]
+        : []),
     ],
     { stdio: ["ignore", "ignore", "pipe"], cwd: await mkdtemp(join(tmpdir(), "cluster-audit-azurite-")) },
   );
@@ -88,17 +101,19 @@ export async function startAzurite(): Promise<AzuriteHandle> {
     child.kill("SIGKILL");
     throw new Error(`${error instanceof Error ? error.message : String(error)}${stderr ? `: ${stderr}` : ""}`);
   }
+  const scheme = options.identityTls ? "https" : "http";
   const connectionString = [
-    "DefaultEndpointsProtocol=http",
+    `DefaultEndpointsProtocol=${scheme}`,
     `AccountName=${DEV_ACCOUNT}`,
     `AccountKey=${DEV_KEY}`,
-    `TableEndpoint=http://127.0.0.1:${tablePort}/${DEV_ACCOUNT}`,
-    `QueueEndpoint=http://127.0.0.1:${queuePort}/${DEV_ACCOUNT}`,
+    `TableEndpoint=${scheme}://127.0.0.1:${tablePort}/${DEV_ACCOUNT}`,
+    `QueueEndpoint=${scheme}://127.0.0.1:${queuePort}/${DEV_ACCOUNT}`,
   ].join(";");
   return {
     tablePort,
     queuePort,
     connectionString: `${connectionString};`,
+    tableEndpoint: `${scheme}://127.0.0.1:${tablePort}/${DEV_ACCOUNT}`,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");

@@ -2,6 +2,27 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type RunningServer, sendJson, startLoopbackServer } from "./loopback-server.js";
 
+const TENANT = "72f988bf-0000-4000-8000-00000000d3m0";
+const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+/**
+ * A JWT-shaped v1 access token (issuer sts.windows.net, audience = the resource),
+ * unsigned: enough for Azurite's `--oauth basic`, which checks claims, not signatures.
+ */
+function fakeJwt(resource: string, serial: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: resource,
+    iss: `https://sts.windows.net/${TENANT}/`,
+    iat: now - 60,
+    nbf: now - 60,
+    exp: now + 3600,
+    oid: "fake-identity",
+    n: serial,
+  };
+  return `${base64url({ alg: "none", typ: "JWT" })}.${base64url(claims)}.fake-token-${serial}-${randomBytes(8).toString("hex")}`;
+}
+
 export interface IdentityFake extends RunningServer {
   /** Environment that points DefaultAzureCredential's managed identity at this fake. */
   readonly environment: Readonly<Record<string, string>>;
@@ -33,7 +54,7 @@ export async function startIdentityFake(): Promise<IdentityFake> {
     issued += 1;
     resources.push(resource);
     sendJson(response, 200, {
-      access_token: `fake-token-${issued}-${randomBytes(8).toString("hex")}`,
+      access_token: fakeJwt(resource, issued),
       expires_on: String(Math.floor(Date.now() / 1000) + 3600),
       resource,
       token_type: "Bearer",

@@ -8,6 +8,8 @@ export interface LoopbackCertificate {
   readonly cert: string;
   /** PEM file to hand to NODE_EXTRA_CA_CERTS. */
   readonly certPath: string;
+  /** The private key as a PEM file, for servers started as child processes (Azurite). */
+  readonly keyPath: string;
 }
 
 /** A one-day self-signed certificate for 127.0.0.1, ::1 and localhost, made at start-up. */
@@ -35,6 +37,8 @@ export async function createLoopbackCertificate(): Promise<LoopbackCertificate> 
   });
   const dir = await mkdtemp(join(tmpdir(), "cluster-audit-tls-"));
   const certPath = join(dir, "loopback-ca.pem");
+  const keyPath = join(dir, "loopback-key.pem");
   await writeFile(certPath, pems.cert, "utf8");
-  return { key: pems.private, cert: pems.cert, certPath };
+  await writeFile(keyPath, pems.private, { encoding: "utf8", mode: 0o600 });
+  return { key: pems.private, cert: pems.cert, certPath, keyPath };
 }

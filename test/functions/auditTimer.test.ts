@@ -71,7 +71,9 @@ describe("auditTimer (Functions v4 handler)", () => {
     );
     // DefaultAzureCredential, restricted to the managed identity, fetched tokens from the fake endpoint.
     expect(cloud.identity.tokensIssued()).toBeGreaterThan(0);
-    expect(cloud.arm.requests.every((r) => r.authorization?.startsWith("Bearer fake-token-"))).toBe(true);
+    expect(cloud.arm.requests.every((r) => /^Bearer [\w-]+\.[\w-]+\.fake-token-/.test(r.authorization ?? ""))).toBe(
+      true,
+    );
     expect(cloud.webhooks.posts.map((p) => p.channel).sort()).toEqual(["slack", "teams"]);
     // EKS was read through the real AWS SDK with the static test keys, against the loopback fake only.
     expect(cloud.eks?.requests.some((r) => r.service === "eks" && r.region === "us-east-1")).toBe(true);
