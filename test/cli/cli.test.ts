@@ -192,6 +192,25 @@ describe("npm run audit", () => {
     expect(fail).toMatchObject({ compliance: { status: "Fail" }, severity_id: 4 });
   });
 
+  it("shows progress on stderr only when stderr is a terminal", async () => {
+    const runWith = (isTty: boolean) =>
+      withEnvironment(cloud.environment, async () => {
+        const err: string[] = [];
+        const code = await runCli(["--output", "json", "--no-notify"], process.env, {
+          stdout: () => {},
+          stderr: (t) => void err.push(t),
+          isTty,
+        });
+        return { code, stderr: err.join("") };
+      });
+    const tty = await runWith(true);
+    const piped = await runWith(false);
+    expect([tty.code, piped.code]).toEqual([0, 0]);
+    expect(tty.stderr).toMatch(/… azure: discovered 3 subscription\(s\)/);
+    expect(tty.stderr).toMatch(/… writing \d+ finding\(s\)/);
+    expect(piped.stderr).not.toContain("…");
+  });
+
   it("rejects unknown flags and output formats with usage", async () => {
     expect((await run(["--output", "xml"])).code).toBe(2);
     const bad = await run(["--bogus"]);
