@@ -11,8 +11,8 @@ export interface RecordedRequest {
 export interface ArmFakeOptions {
   /** Items per page before a nextLink; small values exercise paging. */
   readonly pageSize?: number;
-  /** Seconds in the Retry-After header of simulated throttling. */
-  readonly retryAfterSeconds?: number;
+  /** Seconds in the Retry-After header of simulated throttling; null sends 429 with no Retry-After. */
+  readonly retryAfterSeconds?: number | null;
   /** Added before every answer, to model a network round trip (the bench uses it). */
   readonly latencyMs?: number;
 }
@@ -115,7 +115,7 @@ export async function startArmFake(
               message: "Rate limit exceeded; retry after the interval in Retry-After.",
             },
           },
-          { "retry-after": String(options.retryAfterSeconds ?? 1) },
+          options.retryAfterSeconds === null ? {} : { "retry-after": String(options.retryAfterSeconds ?? 1) },
         );
         return;
       }

@@ -83,6 +83,20 @@ describe("AKS collection through the real ARM SDK clients", () => {
     expect(credential.scopesRequested.flat().every((s) => s === ARM_AUDIENCE)).toBe(true);
   });
 
+  it("backs off and retries a 429 that names no Retry-After", async () => {
+    fake = await startArmFake(estate(), inject("tls"), { pageSize: 10, retryAfterSeconds: null });
+    const reader = createArmAksReader(staticCredential(), {
+      endpoint: fake.url,
+      audience: ARM_AUDIENCE,
+      throttleBackoffMs: 5,
+    });
+    const part = await createAksCollector(reader, { subscriptions: [S1] }).collect(() => {});
+    expect(part.gaps).toEqual([]);
+    expect(part.clusters).toHaveLength(5);
+    // Two throttled answers, then the page.
+    expect(fake.requests.filter((r) => r.path.includes(`${S1}/providers`))).toHaveLength(3);
+  });
+
   it("lists only the configured subscriptions, without discovery", async () => {
     fake = await startArmFake(estate(), inject("tls"), { pageSize: 10, retryAfterSeconds: 0 });
     const reader = createArmAksReader(staticCredential(), {

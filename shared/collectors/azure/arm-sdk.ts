@@ -2,6 +2,7 @@ import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containe
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { TokenCredential } from "@azure/core-auth";
 import type { AksReader } from "./aks-collector.js";
+import { throttleBackoffPolicy } from "./throttle-backoff-policy.js";
 
 export interface ArmClientOptions {
   readonly endpoint: string;
@@ -12,6 +13,8 @@ export interface ArmClientOptions {
     readonly retryDelayInMs?: number;
     readonly maxRetryDelayInMs?: number;
   };
+  /** First wait for a 429 that names no Retry-After; doubles per retry. */
+  readonly throttleBackoffMs?: number;
 }
 
 /**
@@ -28,6 +31,7 @@ export function createArmAksReader(credential: TokenCredential, options: ArmClie
     endpoint: options.endpoint,
     credentials: { scopes: [options.audience] },
     ...(options.retryOptions ? { retryOptions: { ...options.retryOptions } } : {}),
+    additionalPolicies: [{ policy: throttleBackoffPolicy(options.throttleBackoffMs), position: "perRetry" as const }],
   };
   const clusterClients = new Map<string, ContainerServiceClient>();
   return {
