@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 /** The checkout root, found from this file whether it runs from shared/ or dist/shared/. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) || dir.endsWith(`${"/"}dist`)) {
+  while (!existsSync(join(dir, "package.json")) || dir.endsWith("/dist")) {
     const parent = dirname(dir);
     if (parent === dir) throw new Error("cannot find the checkout root (package.json)");
     dir = parent;

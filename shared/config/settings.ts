@@ -172,7 +172,7 @@ export function loadSettings(env: Environment): Settings {
   if (webIdentityAudience !== null && /\s/.test(webIdentityAudience)) {
     problems.push("AUDIT_AWS_WEB_IDENTITY_AUDIENCE: must not contain whitespace (e.g. api://aws-audit-federation)");
   }
-  if (webIdentityAudience !== null && roleArns.length === 0 && !commaList(read("AUDIT_AWS_ROLE_ARNS")).length) {
+  if (webIdentityAudience !== null && commaList(read("AUDIT_AWS_ROLE_ARNS")).length === 0) {
     problems.push(
       "AUDIT_AWS_WEB_IDENTITY_AUDIENCE: needs AUDIT_AWS_ROLE_ARNS (the roles to assume with the web identity)",
     );

@@ -7,6 +7,17 @@ import { ALL_RULES } from "../../shared/rules/index.js";
 import { cluster } from "../support/helpers.js";
 import { memoryStore, recordingNotifier } from "../support/memory-store.js";
 
+const gap = {
+  cloud: "azure" as const,
+  scope: "sub-x",
+  region: null,
+  clusterId: null,
+  clusterName: null,
+  operation: "list-managed-clusters",
+  reason: "access denied",
+  code: "AuthorizationFailed",
+};
+
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 function collectorOf(part: Partial<InventoryPart>): Collector & { part: InventoryPart } {
@@ -77,16 +88,6 @@ describe("runAudit", () => {
   });
 
   it("turns a collection gap into an unknown audit-blind-spot finding", async () => {
-    const gap = {
-      cloud: "azure" as const,
-      scope: "sub-x",
-      region: null,
-      clusterId: null,
-      clusterName: null,
-      operation: "list-managed-clusters",
-      reason: "access denied",
-      code: "AuthorizationFailed",
-    };
     const report = await runAudit(deps({ collectors: [collectorOf({ gaps: [gap] })] }), {
       trigger: "test",
       notify: true,
@@ -98,16 +99,6 @@ describe("runAudit", () => {
   });
 
   it("tells chat about a new blind spot once, when the threshold lets it through", async () => {
-    const gap = {
-      cloud: "azure" as const,
-      scope: "sub-x",
-      region: null,
-      clusterId: null,
-      clusterName: null,
-      operation: "list-managed-clusters",
-      reason: "access denied",
-      code: "AuthorizationFailed",
-    };
     const slack = recordingNotifier("slack");
     const d = deps({
       collectors: [collectorOf({ gaps: [gap] })],

@@ -15,7 +15,7 @@ export interface PostOptions {
   readonly fetch?: typeof fetch;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function retryAfterMs(header: string | null, fallbackMs: number, capMs: number): number {
   if (header === null) return fallbackMs;

@@ -1,7 +1,7 @@
 import type { ChatChannel, Notifier, RunInfo, SinkResult } from "../../engine/ports.js";
 import { describeError } from "../../errors.js";
 import type { Finding } from "../../model/finding.js";
-import { type PostOptions, type PostResult, postJson } from "./post-json.js";
+import { defaultSleep, type PostOptions, type PostResult, postJson } from "./post-json.js";
 
 export interface WebhookNotifierOptions<M> {
   readonly channel: ChatChannel;
@@ -16,7 +16,7 @@ export interface WebhookNotifierOptions<M> {
 /** A chat sink: pure renderer plus a transport. Returns a result; never throws. */
 export function createWebhookNotifier<M>(options: WebhookNotifierOptions<M>): Notifier {
   const target = new URL(options.url).host;
-  const sleep = options.post?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.post?.sleep ?? defaultSleep;
   return {
     channel: options.channel,
     target,
