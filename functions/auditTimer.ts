@@ -14,7 +14,7 @@ export async function auditTimer(timer: Timer, context: InvocationContext): Prom
     if (error instanceof ConfigError) context.error(error.message);
     throw error;
   }
-  const deps = composeAudit(settings, {
+  const deps = await composeAudit(settings, {
     log: { info: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) },
   });
   const report = await runAudit(deps, { trigger: "timer", notify: true });

@@ -64,6 +64,11 @@ param findingsTableName string = 'findings'
 @maxLength(63)
 param gpuTableName string = 'gpuanomalies'
 
+@description('Optional. Name of the run history table (one row per run). Also the value of AUDIT_RUNS_TABLE.')
+@minLength(3)
+@maxLength(63)
+param runsTableName string = 'auditruns'
+
 // ---- Monitoring ----
 
 @description('Optional. Retention of the Log Analytics workspace behind Application Insights, in days.')
@@ -149,6 +154,19 @@ param notifyMinSeverity string = 'high'
 @description('Optional. AUDIT_WEBHOOK_ALLOWED_HOSTS: host patterns (for example "*.logic.azure.com") that replace the default Slack and Teams Workflows allowlist; https only. Empty = the default allowlist.')
 param webhookAllowedHosts string[] = []
 
+@description('Optional. AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: critical findings sent as their own chat message per channel and run; the rest go into the one digest.')
+@minValue(0)
+@maxValue(50)
+param notifyMaxCriticalMessages int = 10
+
+@description('Optional. AUDIT_NOTIFY_REMIND_AFTER_HOURS: re-send a critical finding still open after this many hours. 0 = no reminders.')
+@minValue(0)
+@maxValue(720)
+param notifyRemindAfterHours int = 0
+
+@description('Optional. AUDIT_RULE_CONFIG: rule thresholds keyed by rule ID, merged over each rule\'s defaults (for example {"gpu-node-spike":{"lookbackDays":14}}). Empty object = the defaults.')
+param ruleConfig object = {}
+
 // ============= //
 //   Variables   //
 // ============= //
@@ -197,6 +215,10 @@ var auditAppSettings = {
   AUDIT_TABLE_ENDPOINT: storage.outputs.tableEndpoint
   AUDIT_FINDINGS_TABLE: findingsTableName
   AUDIT_GPU_TABLE: gpuTableName
+  AUDIT_RUNS_TABLE: runsTableName
+  AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: string(notifyMaxCriticalMessages)
+  AUDIT_NOTIFY_REMIND_AFTER_HOURS: notifyRemindAfterHours == 0 ? '' : string(notifyRemindAfterHours)
+  AUDIT_RULE_CONFIG: empty(ruleConfig) ? '' : string(ruleConfig)
 }
 
 // ============= //
@@ -220,6 +242,7 @@ module storage 'modules/storage.bicep' = {
     tableNames: [
       findingsTableName
       gpuTableName
+      runsTableName
     ]
   }
 }

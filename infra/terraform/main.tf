@@ -22,6 +22,7 @@ locals {
   tables = {
     findings = var.findings_table_name
     gpu      = var.gpu_table_name
+    runs     = var.runs_table_name
   }
 
   # Built-in role definition IDs (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
@@ -98,23 +99,27 @@ locals {
 
   # Every setting of SETTING_SPECS (shared/config/setting-specs.ts) that deployments set.
   audit_app_settings = {
-    AUDIT_CLOUDS                    = join(",", local.audit_clouds)
-    AUDIT_SCHEDULE                  = var.audit_schedule
-    AUDIT_AZURE_SUBSCRIPTIONS       = join(",", var.audit_azure_subscriptions)
-    AUDIT_AZURE_CLOUD               = var.azure_cloud
-    AUDIT_AZURE_ARM_ENDPOINT        = coalesce(var.azure_arm_endpoint, local.arm_endpoints[var.azure_cloud])
-    AUDIT_AZURE_LOGS_ENDPOINT       = var.azure_logs_endpoint
-    AUDIT_LOG_ANALYTICS_WORKSPACES  = join(",", var.log_analytics_workspace_ids)
-    AUDIT_AWS_ROLE_ARNS             = join(",", local.aws_role_arns)
-    AUDIT_AWS_REGIONS               = join(",", var.aws_regions)
-    AUDIT_AWS_WEB_IDENTITY_AUDIENCE = var.aws_web_identity_audience
-    AUDIT_TEAMS_WEBHOOK_URL         = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.teams_webhook_secret_name}/)"
-    AUDIT_SLACK_WEBHOOK_URL         = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.slack_webhook_secret_name}/)"
-    AUDIT_NOTIFY_MIN_SEVERITY       = var.notify_min_severity
-    AUDIT_WEBHOOK_ALLOWED_HOSTS     = join(",", var.webhook_allowed_hosts)
-    AUDIT_TABLE_ENDPOINT            = local.table_endpoint
-    AUDIT_FINDINGS_TABLE            = var.findings_table_name
-    AUDIT_GPU_TABLE                 = var.gpu_table_name
+    AUDIT_CLOUDS                       = join(",", local.audit_clouds)
+    AUDIT_SCHEDULE                     = var.audit_schedule
+    AUDIT_AZURE_SUBSCRIPTIONS          = join(",", var.audit_azure_subscriptions)
+    AUDIT_AZURE_CLOUD                  = var.azure_cloud
+    AUDIT_AZURE_ARM_ENDPOINT           = coalesce(var.azure_arm_endpoint, local.arm_endpoints[var.azure_cloud])
+    AUDIT_AZURE_LOGS_ENDPOINT          = var.azure_logs_endpoint
+    AUDIT_LOG_ANALYTICS_WORKSPACES     = join(",", var.log_analytics_workspace_ids)
+    AUDIT_AWS_ROLE_ARNS                = join(",", local.aws_role_arns)
+    AUDIT_AWS_REGIONS                  = join(",", var.aws_regions)
+    AUDIT_AWS_WEB_IDENTITY_AUDIENCE    = var.aws_web_identity_audience
+    AUDIT_TEAMS_WEBHOOK_URL            = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.teams_webhook_secret_name}/)"
+    AUDIT_SLACK_WEBHOOK_URL            = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.slack_webhook_secret_name}/)"
+    AUDIT_NOTIFY_MIN_SEVERITY          = var.notify_min_severity
+    AUDIT_WEBHOOK_ALLOWED_HOSTS        = join(",", var.webhook_allowed_hosts)
+    AUDIT_TABLE_ENDPOINT               = local.table_endpoint
+    AUDIT_FINDINGS_TABLE               = var.findings_table_name
+    AUDIT_GPU_TABLE                    = var.gpu_table_name
+    AUDIT_RUNS_TABLE                   = var.runs_table_name
+    AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES = tostring(var.notify_max_critical_messages)
+    AUDIT_NOTIFY_REMIND_AFTER_HOURS    = var.notify_remind_after_hours == null ? "" : tostring(var.notify_remind_after_hours)
+    AUDIT_RULE_CONFIG                  = length(var.rule_config) == 0 ? "" : jsonencode(var.rule_config)
   }
 
   # Optional settings are left out when empty, so that the engine applies its own default. The
@@ -129,6 +134,8 @@ locals {
     AUDIT_TEAMS_WEBHOOK_URL         = local.teams_webhook_enabled
     AUDIT_SLACK_WEBHOOK_URL         = local.slack_webhook_enabled
     AUDIT_WEBHOOK_ALLOWED_HOSTS     = length(var.webhook_allowed_hosts) > 0
+    AUDIT_NOTIFY_REMIND_AFTER_HOURS = var.notify_remind_after_hours != null
+    AUDIT_RULE_CONFIG               = length(var.rule_config) > 0
   }
 
   app_settings = {

@@ -122,6 +122,18 @@ variable "gpu_table_name" {
   }
 }
 
+variable "runs_table_name" {
+  type        = string
+  description = "Name of the run history table (one row per run). Also the value of AUDIT_RUNS_TABLE."
+  default     = "auditruns"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9]{2,62}$", var.runs_table_name))
+    error_message = "runs_table_name must be 3 to 63 letters or digits and start with a letter."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Monitoring
 # ---------------------------------------------------------------------------
@@ -347,6 +359,41 @@ variable "notify_min_severity" {
   validation {
     condition     = contains(["critical", "high", "medium", "low", "info"], var.notify_min_severity)
     error_message = "notify_min_severity must be critical, high, medium, low or info."
+  }
+}
+
+variable "notify_max_critical_messages" {
+  type        = number
+  description = "AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: critical findings sent as their own chat message per channel and run; the rest go into the one digest."
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.notify_max_critical_messages >= 0 && var.notify_max_critical_messages <= 50 && floor(var.notify_max_critical_messages) == var.notify_max_critical_messages
+    error_message = "notify_max_critical_messages must be a whole number from 0 to 50."
+  }
+}
+
+variable "notify_remind_after_hours" {
+  type        = number
+  description = "AUDIT_NOTIFY_REMIND_AFTER_HOURS: re-send a critical finding still open after this many hours. null = no reminders."
+  default     = null
+
+  validation {
+    condition     = var.notify_remind_after_hours == null || (var.notify_remind_after_hours >= 1 && var.notify_remind_after_hours <= 720)
+    error_message = "notify_remind_after_hours must be null or a whole number of hours from 1 to 720."
+  }
+}
+
+variable "rule_config" {
+  type        = any
+  description = "AUDIT_RULE_CONFIG: rule thresholds keyed by rule ID, merged over each rule's defaults, e.g. { \"gpu-node-spike\" = { lookbackDays = 14 } }. {} = the defaults."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = can(keys(var.rule_config))
+    error_message = "rule_config must be an object keyed by rule ID."
   }
 }
 

@@ -9,7 +9,9 @@ import { startAzurite } from "../fakes/azurite.js";
 import { estateSchema } from "../fakes/estate.js";
 import { installNetworkGuard } from "../fakes/network-guard.js";
 import { createLoopbackCertificate } from "../fakes/tls-cert.js";
-import { createTableClient, createTableFindingStore } from "../sinks/table/table-store.js";
+import { mergeInventory } from "../model/inventory.js";
+import { createAzureEntityTable, createTableClient } from "../store/azure-table.js";
+import { createFindingStore } from "../store/finding-store.js";
 
 /**
  * The performance benchmark. It prints figures as ratios measured in one run and
@@ -68,9 +70,13 @@ async function bench(): Promise<void> {
     const sweep = async (concurrency: number) => {
       const before = arm.requests.length;
       const { ms, value } = await timed(() =>
-        createAksCollector(reader, { subscriptions: [], concurrency }).collect(() => {}),
+        createAksCollector(reader, { subscriptions: [], concurrency }).collect({
+          progress: () => {},
+          inventory: mergeInventory([], new Date()),
+          now: new Date(),
+        }),
       );
-      if (value.gaps.length > 0 || value.clusters.length !== SUBSCRIPTIONS * CLUSTERS_PER_SUBSCRIPTION)
+      if ((value.gaps ?? []).length > 0 || value.clusters?.length !== SUBSCRIPTIONS * CLUSTERS_PER_SUBSCRIPTION)
         throw new Error("bench sweep incomplete");
       return { ms, calls: arm.requests.length - before };
     };
@@ -81,11 +87,15 @@ async function bench(): Promise<void> {
     const depth = Math.ceil(SUBSCRIPTIONS / PAGE_SIZE) + Math.ceil(CLUSTERS_PER_SUBSCRIPTION / PAGE_SIZE);
     const floorMs = depth * LATENCY_MS;
 
-    const { client, target } = createTableClient(
-      { kind: "connectionString", connectionString: azurite.connectionString },
-      "benchfindings",
-    );
-    const store = createTableFindingStore(client, target);
+    const table = (name: string) => {
+      const { client, target } = createTableClient(
+        { kind: "connectionString", connectionString: azurite.connectionString },
+        name,
+      );
+      return createAzureEntityTable(client, target);
+    };
+    const findingsTable = table("benchfindings");
+    const store = createFindingStore({ findings: findingsTable, runs: table("benchruns"), sourcesOf: () => [] });
     const rows: StoredFinding[] = Array.from({ length: TABLE_ROWS }, (_, i) => ({
       ruleId: i % 2 === 0 ? "api-server-public" : "audit-blind-spot",
       severity: "high",
@@ -102,13 +112,27 @@ async function bench(): Promise<void> {
       fingerprint: i.toString(16).padStart(40, "0"),
       firstSeen: new Date().toISOString(),
       lastSeen: new Date().toISOString(),
-      pendingChannels: [],
+      sources: [],
+      peakSeverity: "high",
+      episode: 1,
+      episodeStartedAt: null,
+      failedInEpisode: true,
+      lastRemindedAt: null,
+      outbox: {},
+      expectedEtag: null,
     }));
     const run = { runId: "bench", trigger: "cli" as const, startedAt: new Date() };
-    await store.save(rows.slice(0, 10), run);
-    const batched = await timed(() => store.save(rows, run));
+    // Unconditional upserts on both sides, so the comparison measures batching alone.
+    const upserts = rows.map((r, i) => ({
+      kind: "upsert" as const,
+      row: { partitionKey: "bench", rowKey: r.fingerprint, i },
+    }));
+    await store.saveFindings(rows.slice(0, 10), run);
+    const batched = await timed(async () => {
+      for (let i = 0; i < upserts.length; i += 100) await findingsTable.submit(upserts.slice(i, i + 100));
+    });
     const single = await timed(async () => {
-      for (const row of rows) await store.save([row], run);
+      for (const op of upserts) await findingsTable.submit([op]);
     });
 
     const lines = [

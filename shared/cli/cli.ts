@@ -78,9 +78,12 @@ export async function runCli(argv: readonly string[], env: Environment, io: CliI
     warn: (m) => io.stderr(`warning: ${m}\n`),
     error: (m) => io.stderr(`error: ${m}\n`),
   };
-  const deps = composeAudit(settings, { log, ...(io.isTty ? { progress: (m: string) => io.stderr(`… ${m}\n`) } : {}) });
   let report: RunReport;
   try {
+    const deps = await composeAudit(settings, {
+      log,
+      ...(io.isTty ? { progress: (m: string) => io.stderr(`… ${m}\n`) } : {}),
+    });
     report = await runAudit(deps, { trigger: "cli", notify: !values["no-notify"] });
   } catch (error) {
     io.stderr(`audit failed: ${describeError(error)}\n`);

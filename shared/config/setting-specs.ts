@@ -104,6 +104,25 @@ export const SETTING_SPECS = [
     deployed: true,
   },
   {
+    name: "AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES",
+    description:
+      "Critical findings sent as their own chat message per channel and run (0-50, default 10); the rest go into the one digest.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_NOTIFY_REMIND_AFTER_HOURS",
+    description: "Re-send a critical finding still open after this many hours, once per period; unset = no reminders.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_RULE_CONFIG",
+    description: "JSON object of rule thresholds keyed by rule ID, merged over each rule's defaults.",
+    secret: false,
+    deployed: true,
+  },
+  {
     name: "AUDIT_TABLE_CONNECTION_STRING",
     description: "Findings store as a connection string (local runs, Azurite). Deployments use AUDIT_TABLE_ENDPOINT.",
     secret: true,
@@ -124,6 +143,13 @@ export const SETTING_SPECS = [
   {
     name: "AUDIT_GPU_TABLE",
     description: "GPU anomaly table name; default gpuanomalies.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_RUNS_TABLE",
+    description:
+      "Run history table (one row per run: coverage, counts, gaps, duration, sink results); default auditruns.",
     secret: false,
     deployed: true,
   },

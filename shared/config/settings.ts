@@ -2,6 +2,8 @@ import { z } from "zod";
 import { ConfigError, registerSecret } from "../errors.js";
 import { SEVERITIES, type Severity } from "../model/finding.js";
 import type { Cloud } from "../model/inventory.js";
+import type { Rule } from "../model/rule.js";
+import { ALL_RULES } from "../rules/index.js";
 import { DEFAULT_EKS_REGIONS } from "./aws-regions.js";
 import { AZURE_CLOUD_NAMES, AZURE_CLOUDS, type AzureCloudName } from "./azure-clouds.js";
 import type { SettingName } from "./setting-specs.js";
@@ -29,12 +31,19 @@ export interface Settings {
     readonly slackWebhookUrl: string | null;
     readonly minSeverity: Severity;
     readonly allowedHosts: readonly string[];
+    /** Criticals sent as their own message per channel and run; the rest go into the digest. */
+    readonly maxCriticalMessages: number;
+    /** Re-send a critical still open after this many hours; null = off. */
+    readonly remindAfterHours: number | null;
   };
   readonly table:
     | { readonly kind: "connectionString"; readonly connectionString: string }
     | { readonly kind: "endpoint"; readonly endpoint: string };
   readonly findingsTable: string;
   readonly gpuTable: string;
+  readonly runsTable: string;
+  /** Each rule's config: `AUDIT_RULE_CONFIG` over the rule's defaults. */
+  readonly ruleConfigs: ReadonlyMap<string, unknown>;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -96,7 +105,7 @@ export function hostMatches(host: string, patterns: readonly string[]): boolean 
  * Reads every contract setting, reports every problem at once, and never echoes a
  * secret value in a message.
  */
-export function loadSettings(env: Environment): Settings {
+export function loadSettings(env: Environment, rules: readonly Rule[] = ALL_RULES): Settings {
   const problems: string[] = [];
   const read = (name: SettingName): string | undefined => {
     const value = env[name]?.trim();
@@ -222,6 +231,49 @@ export function loadSettings(env: Environment): Settings {
     "high",
   );
 
+  const intSetting = (name: SettingName, min: number, max: number, fallback: number | null): number | null => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}: ${JSON.stringify(raw.slice(0, 20))} is not a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const maxCriticalMessages = intSetting("AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES", 0, 50, 10) ?? 10;
+  const remindAfterHours = intSetting("AUDIT_NOTIFY_REMIND_AFTER_HOURS", 1, 24 * 30, null);
+
+  // Rule thresholds
+  const ruleConfigs = new Map<string, unknown>();
+  const ruleConfigRaw = read("AUDIT_RULE_CONFIG");
+  let ruleConfigInput: Record<string, unknown> = {};
+  if (ruleConfigRaw !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(ruleConfigRaw);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      ruleConfigInput = parsed as Record<string, unknown>;
+    } catch {
+      problems.push(
+        'AUDIT_RULE_CONFIG: must be a JSON object keyed by rule ID, e.g. {"gpu-node-spike":{"lookbackDays":14}}',
+      );
+    }
+  }
+  const configurable = new Map(rules.flatMap((r) => (r.config ? [[r.metadata.id, r.config] as const] : [])));
+  for (const id of Object.keys(ruleConfigInput)) {
+    if (!configurable.has(id))
+      problems.push(
+        `AUDIT_RULE_CONFIG: ${JSON.stringify(id.slice(0, 60))} is not a rule with settings (${[...configurable.keys()].join(", ") || "none"})`,
+      );
+  }
+  for (const [id, spec] of configurable) {
+    try {
+      ruleConfigs.set(id, id in ruleConfigInput ? spec.parse(ruleConfigInput[id]) : spec.defaults);
+    } catch (error) {
+      problems.push(`AUDIT_RULE_CONFIG.${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   // Findings store
   const connectionString = read("AUDIT_TABLE_CONNECTION_STRING");
   const endpointRaw = read("AUDIT_TABLE_ENDPOINT");
@@ -255,9 +307,15 @@ export function loadSettings(env: Environment): Settings {
     "findings",
   );
   const gpuTable = check("AUDIT_GPU_TABLE", tableName, read("AUDIT_GPU_TABLE") ?? "gpuanomalies", "gpuanomalies");
-  if (findingsTable.toLowerCase() === gpuTable.toLowerCase()) {
-    problems.push("AUDIT_FINDINGS_TABLE and AUDIT_GPU_TABLE must name different tables");
-  }
+  const runsTable = check("AUDIT_RUNS_TABLE", tableName, read("AUDIT_RUNS_TABLE") ?? "auditruns", "auditruns");
+  const tableNames = [
+    ["AUDIT_FINDINGS_TABLE", findingsTable],
+    ["AUDIT_GPU_TABLE", gpuTable],
+    ["AUDIT_RUNS_TABLE", runsTable],
+  ] as const;
+  for (const [i, [nameA, a]] of tableNames.entries())
+    for (const [nameB, b] of tableNames.slice(i + 1))
+      if (a.toLowerCase() === b.toLowerCase()) problems.push(`${nameA} and ${nameB} must name different tables`);
 
   // DefaultAzureCredential throws on an unknown value; report it with everything else.
   const tokenCredentials = env.AZURE_TOKEN_CREDENTIALS?.trim();
@@ -286,9 +344,18 @@ export function loadSettings(env: Environment): Settings {
       regions: regionsRaw.length > 0 ? regionsRaw : [...DEFAULT_EKS_REGIONS],
       webIdentityAudience,
     }),
-    notify: Object.freeze({ teamsWebhookUrl, slackWebhookUrl, minSeverity, allowedHosts }),
+    notify: Object.freeze({
+      teamsWebhookUrl,
+      slackWebhookUrl,
+      minSeverity,
+      allowedHosts,
+      maxCriticalMessages,
+      remindAfterHours,
+    }),
     table,
     findingsTable,
     gpuTable,
+    runsTable,
+    ruleConfigs,
   });
 }

@@ -1,32 +1,28 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential } from "@azure/identity";
-import { type AwsClientOverrides, awsAccountTargets, createAwsEksReader } from "../collectors/aws/aws-sdk.js";
-import { createEksCollector } from "../collectors/aws/eks-collector.js";
-import { createAksCollector } from "../collectors/azure/aks-collector.js";
-import { createArmAksReader } from "../collectors/azure/arm-sdk.js";
+import { type CachedCredential, cachedCredential } from "../collectors/azure/cached-credential.js";
+import { COLLECTORS } from "../collectors/index.js";
+import type { ClientTuning, CollectorRegistration } from "../collectors/registry.js";
 import type { Settings } from "../config/settings.js";
+import type { Rule } from "../model/rule.js";
 import { ALL_RULES } from "../rules/index.js";
-import { createSlackNotifier } from "../sinks/slack/slack-notifier.js";
-import { createTableClient, createTableFindingStore } from "../sinks/table/table-store.js";
-import { createTeamsNotifier } from "../sinks/teams/teams-notifier.js";
 import type { PostOptions } from "../sinks/webhook/post-json.js";
-import type { Collector, Logger, Notifier, ProgressSink } from "./ports.js";
+import type { EntityTable } from "../store/entity-table.js";
+import { createFindingStore } from "../store/finding-store.js";
+import type { Collector, FindingStore, Logger, Notifier, ProgressSink } from "./ports.js";
 import type { AuditDeps } from "./run-audit.js";
 
-export interface ComposeOptions {
+export interface ComposeOptions extends ClientTuning {
   /** Replaces DefaultAzureCredential (tests inject a static credential). */
   readonly azureCredential?: TokenCredential;
   readonly clock?: () => Date;
   readonly log?: Logger;
   readonly progress?: ProgressSink;
   readonly webhookPost?: PostOptions;
-  /** Tests shorten AWS retries; production keeps the SDK's standard mode. */
-  readonly awsClientOverrides?: AwsClientOverrides;
-  readonly armRetry?: {
-    readonly maxRetries?: number;
-    readonly retryDelayInMs?: number;
-    readonly maxRetryDelayInMs?: number;
-  };
+  /** Replaces the registries (tests run a subset). */
+  readonly collectors?: readonly CollectorRegistration[];
+  readonly rules?: readonly Rule[];
+  /** Replaces the configured table store (the CLI's local store, tests). */
+  readonly tables?: (name: string) => Promise<EntityTable>;
 }
 
 export const consoleLogger: Logger = {
@@ -35,69 +31,99 @@ export const consoleLogger: Logger = {
   error: (m) => console.error(m),
 };
 
+export interface ComposedAudit extends AuditDeps {
+  /** The shared Azure credential, built on first use (null while unused). */
+  readonly credential: () => CachedCredential | null;
+}
+
 /**
  * The composition root: the only place that builds credentials, SDK clients and
- * sinks. It makes no network call; the first one happens inside runAudit.
+ * sinks, each imported when first needed. It makes no network call; the first one
+ * happens inside runAudit.
  */
-export function composeAudit(settings: Settings, options: ComposeOptions = {}): AuditDeps {
-  let credential = options.azureCredential;
-  // DefaultAzureCredential honours AZURE_TOKEN_CREDENTIALS and AZURE_CLIENT_ID.
+export async function composeAudit(settings: Settings, options: ComposeOptions = {}): Promise<ComposedAudit> {
+  let credential: CachedCredential | null = null;
   const azureCredential = (): TokenCredential => {
-    credential ??= new DefaultAzureCredential();
+    if (!credential) {
+      // DefaultAzureCredential honours AZURE_TOKEN_CREDENTIALS and AZURE_CLIENT_ID; built only when a client needs it.
+      credential = cachedCredential(options.azureCredential ?? lazyDefaultCredential());
+    }
     return credential;
   };
+  const environment = {
+    settings,
+    azureCredential,
+    tuning: {
+      ...(options.armRetry ? { armRetry: options.armRetry } : {}),
+      ...(options.awsClientOverrides ? { awsClientOverrides: options.awsClientOverrides } : {}),
+    },
+  };
+  const built = await Promise.all((options.collectors ?? COLLECTORS).map((r) => r.create(environment)));
+  const collectors = built.filter((c): c is Collector => c !== null);
+  const rules = options.rules ?? ALL_RULES;
 
-  const collectors: Collector[] = [];
-  if (settings.clouds.includes("azure")) {
-    const reader = createArmAksReader(azureCredential(), {
-      endpoint: settings.azure.armEndpoint,
-      audience: settings.azure.armAudience,
-      ...(options.armRetry ? { retryOptions: options.armRetry } : {}),
-    });
-    collectors.push(createAksCollector(reader, { subscriptions: settings.azure.subscriptions }));
-  }
-
-  if (settings.clouds.includes("aws")) {
-    const { roleArns, regions, webIdentityAudience } = settings.aws;
-    const reader = createAwsEksReader({
-      roleArns,
-      webIdentityAudience,
-      ...(webIdentityAudience
-        ? {
-            // An Entra token from the managed identity, fetched again on every AWS credential refresh.
-            getWebIdentityToken: async () => {
-              const token = await azureCredential().getToken(`${webIdentityAudience}/.default`);
-              if (!token) throw new Error(`no Entra token for the audience ${webIdentityAudience}`);
-              return token.token;
-            },
-          }
-        : {}),
-      ...(options.awsClientOverrides ? { clientOverrides: options.awsClientOverrides } : {}),
-    });
-    collectors.push(createEksCollector(reader, { accounts: awsAccountTargets(roleArns), regions }));
-  }
-
-  const { client, target } = createTableClient(
-    settings.table.kind === "endpoint"
-      ? { kind: "endpoint", endpoint: settings.table.endpoint, credential: azureCredential() }
-      : { kind: "connectionString", connectionString: settings.table.connectionString },
-    settings.findingsTable,
-  );
+  const tables = options.tables ?? (await azureTables(settings, azureCredential));
+  const [findingsTable, runsTable] = await Promise.all([tables(settings.findingsTable), tables(settings.runsTable)]);
+  const sources = new Map(rules.map((r) => [r.metadata.id, r.metadata.sources] as const));
+  const store: FindingStore = createFindingStore({
+    findings: findingsTable,
+    runs: runsTable,
+    sourcesOf: (ruleId) => sources.get(ruleId) ?? [],
+  });
 
   const notifiers: Notifier[] = [];
-  if (settings.notify.slackWebhookUrl)
-    notifiers.push(createSlackNotifier(settings.notify.slackWebhookUrl, options.webhookPost));
-  if (settings.notify.teamsWebhookUrl)
-    notifiers.push(createTeamsNotifier(settings.notify.teamsWebhookUrl, options.webhookPost));
+  const chat = {
+    ...(options.webhookPost ? { post: options.webhookPost } : {}),
+    maxCriticalMessages: settings.notify.maxCriticalMessages,
+    storeTarget: findingsTable.target,
+  };
+  if (settings.notify.slackWebhookUrl) {
+    const { createSlackNotifier } = await import("../sinks/slack/slack-notifier.js");
+    notifiers.push(createSlackNotifier(settings.notify.slackWebhookUrl, chat));
+  }
+  if (settings.notify.teamsWebhookUrl) {
+    const { createTeamsNotifier } = await import("../sinks/teams/teams-notifier.js");
+    notifiers.push(createTeamsNotifier(settings.notify.teamsWebhookUrl, chat));
+  }
 
   return {
     collectors,
-    rules: ALL_RULES,
-    store: createTableFindingStore(client, target),
+    rules,
+    ruleConfigs: settings.ruleConfigs,
+    store,
     notifiers,
     minNotifySeverity: settings.notify.minSeverity,
+    lifecycle: { reminderAfterHours: settings.notify.remindAfterHours },
     clock: options.clock ?? (() => new Date()),
     log: options.log ?? consoleLogger,
     ...(options.progress ? { progress: options.progress } : {}),
+    credential: () => credential,
+  };
+}
+
+/** DefaultAzureCredential behind a TokenCredential that imports @azure/identity on the first token request. */
+function lazyDefaultCredential(): TokenCredential {
+  let inner: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, getTokenOptions) {
+      inner ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await inner).getToken(scopes, getTokenOptions);
+    },
+  };
+}
+
+async function azureTables(
+  settings: Settings,
+  azureCredential: () => TokenCredential,
+): Promise<(name: string) => Promise<EntityTable>> {
+  const { createAzureEntityTable, createTableClient } = await import("../store/azure-table.js");
+  return async (name) => {
+    const { client, target } = createTableClient(
+      settings.table.kind === "endpoint"
+        ? { kind: "endpoint", endpoint: settings.table.endpoint, credential: azureCredential() }
+        : { kind: "connectionString", connectionString: settings.table.connectionString },
+      name,
+    );
+    return createAzureEntityTable(client, target);
   };
 }

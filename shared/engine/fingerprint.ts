@@ -12,13 +12,10 @@ export function fingerprintOf(parts: {
   readonly clusterId: string | null;
   readonly subject: string;
 }): string {
-  // ARM IDs compare case-insensitively; EKS ARNs and names are lower-case in practice.
-  const material = [
-    parts.ruleId,
-    parts.cloud,
-    parts.scope.toLowerCase(),
-    (parts.clusterId ?? "").toLowerCase(),
-    parts.subject,
-  ].join("\u0000");
+  // ARM IDs compare case-insensitively; EKS ARNs carry case-sensitive cluster names ("Prod" is not "prod").
+  const fold = (value: string): string => (parts.cloud === "azure" ? value.toLowerCase() : value);
+  const material = [parts.ruleId, parts.cloud, fold(parts.scope), fold(parts.clusterId ?? ""), parts.subject].join(
+    "\u0000",
+  );
   return createHash("sha256").update(material).digest("hex").slice(0, 40);
 }

@@ -1,30 +1,37 @@
 import { randomUUID } from "node:crypto";
 import { describeError } from "../errors.js";
 import type { Finding, Severity } from "../model/finding.js";
-import { type CollectionGap, type InventoryPart, mergeInventory } from "../model/inventory.js";
+import { type CollectionGap, type Inventory, type InventoryPart, mergeInventory } from "../model/inventory.js";
 import type { Rule } from "../model/rule.js";
 import { evaluateRules } from "./evaluate.js";
-import { applyHistory, isProblem, planNotifications } from "./lifecycle.js";
+import type { LifecycleFinding, LifecycleOptions } from "./lifecycle.js";
+import type { MuteMatcher } from "./mutes.js";
+import { applyMutes } from "./mutes.js";
+import { dueNotifications, planOutbox } from "./outbox.js";
 import type {
   AuditTrigger,
-  ChatChannel,
   Collector,
+  DeliveryResult,
   FindingStore,
-  HistoryRecord,
+  History,
   Logger,
   Notifier,
   ProgressSink,
   RunInfo,
   SinkResult,
-  StoredFinding,
 } from "./ports.js";
+import { reconcile } from "./reconcile.js";
 
 export interface AuditDeps {
   readonly collectors: readonly Collector[];
   readonly rules: readonly Rule[];
+  /** Each rule's parsed config (`AUDIT_RULE_CONFIG` over the defaults). */
+  readonly ruleConfigs?: ReadonlyMap<string, unknown>;
   readonly store: FindingStore;
   readonly notifiers: readonly Notifier[];
+  readonly mutes?: MuteMatcher;
   readonly minNotifySeverity: Severity;
+  readonly lifecycle?: LifecycleOptions;
   readonly clock: () => Date;
   readonly log: Logger;
   readonly progress?: ProgressSink;
@@ -32,7 +39,7 @@ export interface AuditDeps {
 
 export interface AuditRequest {
   readonly trigger: AuditTrigger;
-  /** False keeps chat quiet; due notifications stay pending for a later run. */
+  /** False keeps chat quiet; due notifications stay in the outbox for a later run. */
   readonly notify: boolean;
 }
 
@@ -45,7 +52,12 @@ export interface RunCounts {
   readonly muted: number;
   readonly new: number;
   readonly resolved: number;
+  readonly escalated: number;
   readonly gaps: number;
+  /** Intents delivered to chat in this run (all channels). */
+  readonly notified: number;
+  /** Intents still owed to chat after this run (all channels). */
+  readonly owed: number;
 }
 
 export interface RunReport {
@@ -54,8 +66,10 @@ export interface RunReport {
     readonly trigger: AuditTrigger;
     readonly startedAt: string;
     readonly finishedAt: string;
+    readonly durationMs: number;
     readonly clouds: readonly string[];
     readonly counts: RunCounts;
+    readonly coverage: Inventory["coverage"];
     readonly gaps: readonly CollectionGap[];
     readonly sinks: readonly SinkResult[];
     /** False when a sink or the store failed: the run's output did not all land. */
@@ -64,15 +78,14 @@ export interface RunReport {
   readonly findings: readonly Finding[];
 }
 
-async function collectSafely(collector: Collector, progress: ProgressSink): Promise<InventoryPart> {
+const DEFAULT_LIFECYCLE: LifecycleOptions = { reminderAfterHours: null };
+
+async function collectSafely(collector: Collector, inventory: Inventory, deps: AuditDeps): Promise<InventoryPart> {
   try {
-    return await collector.collect(progress);
+    return await collector.collect({ progress: deps.progress ?? (() => {}), inventory, now: deps.clock() });
   } catch (error) {
     // A collector should turn failures into gaps itself; this is the backstop.
     return {
-      clusters: [],
-      exposures: [],
-      workloads: [],
       gaps: [
         {
           cloud: collector.cloud,
@@ -80,13 +93,53 @@ async function collectSafely(collector: Collector, progress: ProgressSink): Prom
           region: null,
           clusterId: null,
           clusterName: null,
-          operation: "collect-inventory",
+          operation: `collect-${collector.id}`,
           reason: describeError(error),
           code: null,
         },
       ],
     };
   }
+}
+
+/** Stage by stage: the collectors of one stage run together and see everything the earlier stages found. */
+export async function collectInStages(collectors: readonly Collector[], deps: AuditDeps): Promise<Inventory> {
+  let inventory = mergeInventory([], deps.clock());
+  const stages = [...new Set(collectors.map((c) => c.stage))].sort((a, b) => a - b);
+  for (const stage of stages) {
+    const snapshot = inventory;
+    const parts = await Promise.all(
+      collectors.filter((c) => c.stage === stage).map((c) => collectSafely(c, snapshot, deps)),
+    );
+    inventory = mergeInventory([inventory, ...parts], deps.clock());
+  }
+  return inventory;
+}
+
+/** The report's view of a finding: the contract's fields, plus the transition and links when there are any. */
+function reportFinding(f: LifecycleFinding): Finding {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    status: f.status,
+    state: f.state,
+    cloud: f.cloud,
+    scope: f.scope,
+    region: f.region,
+    clusterId: f.clusterId,
+    clusterName: f.clusterName,
+    title: f.title,
+    detail: f.detail,
+    evidence: f.evidence,
+    fingerprint: f.fingerprint,
+    firstSeen: f.firstSeen,
+    lastSeen: f.lastSeen,
+    transition: f.transition ?? null,
+    peakSeverity: f.peakSeverity,
+    ...(f.previousSeverity ? { previousSeverity: f.previousSeverity } : {}),
+    ...(f.resourceId ? { resourceId: f.resourceId } : {}),
+    ...(f.status === "muted" ? { mutedStatus: f.mutedStatus ?? null, mute: f.mute ?? null } : {}),
+  };
 }
 
 export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<RunReport> {
@@ -99,8 +152,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     (history) => ({ ok: true as const, history }),
     (error: unknown) => ({ ok: false as const, error: describeError(error) }),
   );
-  const parts = await Promise.all(deps.collectors.map((c) => collectSafely(c, progress)));
-  const inventory = mergeInventory(parts, deps.clock());
+  const inventory = await collectInStages(deps.collectors, deps);
   progress(`collected ${inventory.clusters.length} clusters, ${inventory.gaps.length} gaps`);
 
   const loaded = await historyPromise;
@@ -115,51 +167,72 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
       target: deps.store.target,
     });
   }
-  const history: ReadonlyMap<string, HistoryRecord> = loaded.ok ? loaded.history : new Map();
+  const history: History = loaded.ok ? loaded.history : new Map();
 
   const now = deps.clock();
-  const findings = applyHistory(evaluateRules(deps.rules, inventory, { now }), history, now);
-
-  // Chat first, then the store, so the store can remember which deliveries still owe.
-  const channels = deps.notifiers.map((n) => n.channel);
-  const plan = planNotifications(findings, history, channels, deps.minNotifySeverity);
-  const undelivered = new Map<ChatChannel, Set<string>>();
-  // Channels are independent: each paces itself, and one outage never delays the other.
-  const chatResults = await Promise.all(
-    deps.notifiers.map(async (notifier) => {
-      const due = plan.get(notifier.channel) ?? [];
-      const owed = new Set(due.filter(isProblem).map((f) => f.fingerprint));
-      undelivered.set(notifier.channel, owed);
-      // Without history every finding looks new; stay quiet rather than repeat alerts.
-      if (!request.notify || !loaded.ok || due.length === 0) return null;
-      progress(`sending ${due.length} finding(s) to ${notifier.channel}`);
-      const result = await notifier.send(due, run);
-      if (result.ok) owed.clear();
-      return result;
-    }),
+  const evaluation = evaluateRules(deps.rules, inventory, { now, configs: deps.ruleConfigs ?? new Map() });
+  const drafts = deps.mutes ? applyMutes(evaluation.drafts, deps.mutes, now) : evaluation.drafts;
+  const findings = reconcile(
+    drafts,
+    history,
+    inventory,
+    evaluation.failedRules,
+    now,
+    deps.lifecycle ?? DEFAULT_LIFECYCLE,
   );
-  for (const result of chatResults) if (result) sinks.push(result);
+  const channels = deps.notifiers.map((n) => n.channel);
+  const rows = planOutbox(findings, history, channels, deps.minNotifySeverity, now);
 
-  const stored: StoredFinding[] = findings.map((f) => ({
-    ...f,
-    pendingChannels: channels.filter((c) => undelivered.get(c)?.has(f.fingerprint) ?? false),
-  }));
+  let notified = 0;
+  const deliveredKeys = new Set<string>();
   if (loaded.ok) {
-    progress(`writing ${stored.length} finding(s) to ${deps.store.target}`);
-    sinks.push(await deps.store.save(stored, run));
+    // The intents land with the rows before anything is sent: a crash after this point loses nothing.
+    progress(`writing ${rows.length} finding(s) to ${deps.store.target}`);
+    const saved = await deps.store.saveFindings(rows, run);
+    sinks.push(saved);
+    if (request.notify) {
+      // Channels are independent: each paces itself, and one outage never delays the other.
+      const results = await Promise.all(
+        deps.notifiers.map(async (notifier): Promise<DeliveryResult | null> => {
+          const due = dueNotifications(rows, saved.written, history, notifier.channel);
+          if (due.length === 0) return null;
+          progress(`sending ${due.length} notification(s) to ${notifier.channel}`);
+          return notifier.deliver(due, run, async (carried) => {
+            for (const c of carried) deliveredKeys.add(`${notifier.channel}|${c.fingerprint}|${c.key}`);
+            const byFingerprint = new Map<string, string[]>();
+            for (const c of carried)
+              byFingerprint.set(c.fingerprint, [...(byFingerprint.get(c.fingerprint) ?? []), c.key]);
+            await deps.store.markDelivered(
+              [...byFingerprint].map(([fingerprint, keys]) => ({ fingerprint, channel: notifier.channel, keys })),
+            );
+          });
+        }),
+      );
+      for (const result of results) {
+        if (!result) continue;
+        sinks.push(result);
+        notified += result.deliveredKeys.length;
+      }
+    }
   } else {
-    // Writing lifecycle fields computed without history would overwrite firstSeen and state.
+    // Lifecycle fields computed without history would overwrite firstSeen and state, and every alert would repeat.
     sinks.push({
       sink: deps.store.name,
       ok: false,
       delivered: 0,
-      failed: stored.length,
+      failed: rows.length,
       error: "not written: history unavailable",
       target: deps.store.target,
     });
   }
 
-  const count = (predicate: (f: Finding) => boolean): number => findings.filter(predicate).length;
+  let owed = 0;
+  for (const row of rows)
+    for (const channel of channels)
+      for (const intent of row.outbox[channel] ?? [])
+        if (!deliveredKeys.has(`${channel}|${row.fingerprint}|${intent.key}`)) owed += 1;
+
+  const count = (predicate: (f: LifecycleFinding) => boolean): number => findings.filter(predicate).length;
   const counts: RunCounts = {
     clusters: inventory.clusters.length,
     findings: findings.length,
@@ -167,23 +240,45 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     pass: count((f) => f.status === "pass"),
     unknown: count((f) => f.status === "unknown"),
     muted: count((f) => f.status === "muted"),
-    new: count((f) => f.state === "new" && f.status !== "pass"),
-    resolved: count((f) => f.state === "resolved"),
+    new: count((f) => f.transition === "new"),
+    resolved: count((f) => f.transition === "resolved"),
+    escalated: count((f) => f.transition === "escalated"),
     gaps: inventory.gaps.length,
+    notified,
+    owed,
   };
+  const finishedAt = deps.clock();
+  const durationMs = finishedAt.getTime() - startedAt.getTime();
+  if (loaded.ok) {
+    const record = {
+      runId: run.runId,
+      trigger: run.trigger,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs,
+      counts: { ...counts },
+      coverage: inventory.coverage,
+      gaps: inventory.gaps,
+      sinks,
+    };
+    const runResult = await deps.store.saveRun(record);
+    if (!runResult.ok) deps.log.warn(`run record not written to ${runResult.target}: ${runResult.error ?? "unknown"}`);
+  }
   return {
     run: {
       id: run.runId,
       trigger: run.trigger,
       startedAt: startedAt.toISOString(),
-      finishedAt: deps.clock().toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs,
       clouds: [...new Set(deps.collectors.map((c) => c.cloud))],
       counts,
+      coverage: inventory.coverage,
       gaps: inventory.gaps,
       sinks,
       delivered: sinks.every((s) => s.ok),
     },
-    findings,
+    findings: findings.map(reportFinding),
   };
 }
 

@@ -4,7 +4,7 @@ import { createArmAksReader } from "../../shared/collectors/azure/arm-sdk.js";
 import { AZURE_CLOUDS } from "../../shared/config/azure-clouds.js";
 import { type ArmFake, startArmFake } from "../../shared/fakes/arm-fake.js";
 import { type Estate, estateSchema } from "../../shared/fakes/estate.js";
-import { staticCredential } from "../support/helpers.js";
+import { allParts, collectContext, staticCredential } from "../support/helpers.js";
 
 const ARM_AUDIENCE = AZURE_CLOUDS.AzurePublicCloud.armAudience;
 const S1 = "11111111-1111-4111-8111-111111111111";
@@ -58,7 +58,9 @@ describe("AKS collection through the real ARM SDK clients", () => {
       retryOptions: quickRetry,
     });
     const progress: string[] = [];
-    const part = await createAksCollector(reader, { subscriptions: [] }).collect((m) => progress.push(m));
+    const part = await createAksCollector(reader, { subscriptions: [] })
+      .collect(collectContext((m) => progress.push(m)))
+      .then(allParts);
 
     expect(part.clusters.map((c) => c.name).sort()).toEqual(["c1", "c2", "c3", "c4", "c5"]);
     expect(part.clusters.find((c) => c.name === "c1")?.apiServer.publicEndpoint).toBe(false);
@@ -90,7 +92,9 @@ describe("AKS collection through the real ARM SDK clients", () => {
       audience: ARM_AUDIENCE,
       throttleBackoffMs: 5,
     });
-    const part = await createAksCollector(reader, { subscriptions: [S1] }).collect(() => {});
+    const part = await createAksCollector(reader, { subscriptions: [S1] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.gaps).toEqual([]);
     expect(part.clusters).toHaveLength(5);
     // Two throttled answers, then the page.
@@ -104,7 +108,9 @@ describe("AKS collection through the real ARM SDK clients", () => {
       audience: ARM_AUDIENCE,
       retryOptions: quickRetry,
     });
-    const part = await createAksCollector(reader, { subscriptions: [S1.toUpperCase()] }).collect(() => {});
+    const part = await createAksCollector(reader, { subscriptions: [S1.toUpperCase()] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters).toHaveLength(5);
     expect(part.gaps).toEqual([]);
     expect(fake.requests.some((r) => /^\/subscriptions\?/.test(r.path))).toBe(false);
@@ -118,7 +124,9 @@ describe("AKS collection through the real ARM SDK clients", () => {
       retryOptions: { maxRetries: 0 },
     });
     // With no retries, the throttled first page fails: the subscription is a gap, not an empty pass.
-    const part = await createAksCollector(reader, { subscriptions: [S1] }).collect(() => {});
+    const part = await createAksCollector(reader, { subscriptions: [S1] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters).toEqual([]);
     expect(part.gaps[0]).toMatchObject({ scope: S1, code: "TooManyRequests" });
   });
@@ -131,7 +139,9 @@ describe("AKS collection through the real ARM SDK clients", () => {
       },
       listManagedClusters: async function* () {},
     };
-    const part = await createAksCollector(reader, { subscriptions: [] }).collect(() => {});
+    const part = await createAksCollector(reader, { subscriptions: [] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.gaps).toEqual([
       expect.objectContaining({ scope: "tenant", operation: "list-subscriptions", code: "AuthorizationFailed" }),
     ]);

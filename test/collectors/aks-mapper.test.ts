@@ -2,6 +2,7 @@ import type { ManagedCluster } from "@azure/arm-containerservice";
 import { describe, expect, it } from "vitest";
 import { mapManagedCluster } from "../../shared/collectors/azure/aks-mapper.js";
 import { azureGpusPerNode, isAzureGpuVmSize } from "../../shared/collectors/azure/gpu-vm-sizes.js";
+import { isEnabledAddon } from "../../shared/model/cluster.js";
 
 const SUB = "4f8c2a1e-6b3d-4e7a-9c15-2d8e7f6a0b31";
 const base: ManagedCluster = {
@@ -13,7 +14,13 @@ const base: ManagedCluster = {
 describe("mapManagedCluster", () => {
   it("treats a cluster with no access profile as public and unrestricted", () => {
     const r = mapManagedCluster(base, SUB);
-    expect(r.apiServer).toEqual({ publicEndpoint: true, allowedSourceCidrs: null, privateCluster: false, fqdn: null });
+    expect(r.apiServer).toEqual({
+      publicEndpoint: true,
+      allowedSourceCidrs: null,
+      privateCluster: false,
+      fqdn: null,
+      publicNetworkAccess: null,
+    });
     expect(r.scope).toBe(SUB);
     expect(r.region).toBe("eastus");
   });
@@ -79,8 +86,17 @@ describe("mapManagedCluster", () => {
       },
       SUB,
     );
+    // Workspace IDs compare without case: the mapper lower-cases them.
     expect(r.logAnalyticsWorkspaceId).toBe("/subscriptions/x/workspaces/law");
-    expect(r.addons).toEqual([{ name: "kubeDashboard", enabled: true }]);
+    expect(r.addons).toEqual([
+      {
+        name: "omsAgent",
+        enabled: true,
+        config: { logAnalyticsWorkspaceResourceID: "/subscriptions/x/workspaces/law" },
+      },
+      { name: "KubeDashboard", enabled: true, config: {} },
+    ]);
+    expect(isEnabledAddon(r, "kubeDashboard")).toBe(true);
     expect(r.rbacEnabled).toBe(false);
     expect(r.localAccountsEnabled).toBe(true);
   });

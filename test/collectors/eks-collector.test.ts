@@ -11,6 +11,7 @@ import {
   type EksReader,
 } from "../../shared/collectors/aws/eks-collector.js";
 import { type EksEstateInput, type EksFake, eksEstateSchema, startEksFake } from "../../shared/fakes/eks-fake.js";
+import { allParts, collectContext } from "../support/helpers.js";
 
 const HUB = "111111111111";
 const SPOKE_A = "222222222222";
@@ -151,9 +152,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const fake = await fakeAws();
     const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
     const progress: string[] = [];
-    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] }).collect(
-      (m) => progress.push(m),
-    );
+    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
+      .collect(collectContext((m) => progress.push(m)))
+      .then(allParts);
 
     expect(part.gaps).toEqual([]);
     expect(part.clusters.map((c) => c.name)).toEqual(["hub-1", "hub-2", "hub-3", "hub-4", "hub-gpu"]);
@@ -184,9 +185,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     fakes.push(sts);
     process.env.AWS_ENDPOINT_URL_STS = sts.url;
     const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null });
-    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] }).collect(
-      () => {},
-    );
+    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.gaps).toEqual([]);
     expect(part.clusters).toHaveLength(5);
     expect(sts.requests.map((r) => `${r.service}:${r.action}`)).toEqual(["sts:GetCallerIdentity"]);
@@ -197,9 +198,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
   it("retries throttling, and reports a region it cannot get past throttling as a gap", async () => {
     const fake = await fakeAws();
     const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
-    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-west-2"] }).collect(
-      () => {},
-    );
+    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-west-2"] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.gaps).toEqual([]);
     expect(part.clusters.map((c) => c.name)).toEqual(["hub-west"]);
     expect(
@@ -220,7 +221,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const again = await createEksCollector(
       createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
       { accounts: awsAccountTargets([]), regions: ["us-west-2"] },
-    ).collect(() => {});
+    )
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(again.gaps).toEqual([
       expect.objectContaining({
         scope: HUB,
@@ -239,7 +242,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([]),
       regions: ["us-east-1", "eu-west-1", "ap-east-1", "us-west-2"],
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
 
     expect(part.clusters).toHaveLength(6);
     expect(part.gaps).toHaveLength(2);
@@ -265,7 +270,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets(roleArns),
       regions: ["us-east-1", "us-west-2"],
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
 
     expect(part.clusters.map((c) => `${c.scope}:${c.region}:${c.name}`).sort()).toEqual([
       `${SPOKE_A}:us-east-1:spoke-a`,
@@ -317,7 +324,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets(roleArns),
       regions: ["us-east-1", "us-west-2"],
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
 
     expect(part.clusters.map((c) => c.name).sort()).toEqual(["spoke-a", "spoke-b"]);
     expect(getWebIdentityToken).toHaveBeenCalledTimes(2);
@@ -343,7 +352,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
       getWebIdentityToken,
     });
     const target = awsAccountTargets([role(SPOKE_A)]);
-    await createEksCollector(reader, { accounts: target, regions: ["us-east-1"] }).collect(() => {});
+    await createEksCollector(reader, { accounts: target, regions: ["us-east-1"] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(getWebIdentityToken.mock.calls.length).toBeGreaterThan(1);
   });
 
@@ -360,7 +371,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([]),
       regions: ["us-east-1", "us-west-2"],
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters).toEqual([]);
     expect(part.gaps).toEqual([
       expect.objectContaining({
@@ -381,9 +394,9 @@ describe("ambient credentials without a reachable STS", () => {
     // Nothing listens on port 9: STS is unreachable while EKS answers.
     process.env.AWS_ENDPOINT_URL_STS = "http://127.0.0.1:9";
     const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
-    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] }).collect(
-      () => {},
-    );
+    const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.gaps).toEqual([]);
     expect(part.clusters).toHaveLength(5);
     expect(part.clusters.every((c) => c.scope === HUB)).toBe(true);
@@ -396,7 +409,9 @@ describe("ambient credentials without a reachable STS", () => {
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([]),
       regions: ["us-east-1", "eu-west-1"],
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters).toEqual([]);
     expect(part.gaps).toEqual([
       expect.objectContaining({ scope: "ambient", region: null, operation: "resolve-account" }),
@@ -457,7 +472,9 @@ describe("createEksCollector over a stub reader", () => {
       accounts: [ambient],
       regions: ["us-east-1", "us-east-2", "us-west-2"],
       concurrency: 2,
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters).toHaveLength(18);
     expect(peak).toBeLessThanOrEqual(2);
   });
@@ -478,9 +495,9 @@ describe("createEksCollector over a stub reader", () => {
         });
       },
     });
-    const part = await createEksCollector(reader, { accounts: [ambient], regions: ["us-east-1", "xx-east-9"] }).collect(
-      () => {},
-    );
+    const part = await createEksCollector(reader, { accounts: [ambient], regions: ["us-east-1", "xx-east-9"] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters.map((c) => c.name)).toEqual(["only"]);
     expect(part.clusters[0]?.nodePools).toEqual([]);
     expect(part.gaps).toEqual([
@@ -499,11 +516,12 @@ describe("createEksCollector over a stub reader", () => {
         throw new Error("no credentials in the chain");
       },
     });
-    const none = await createEksCollector(failing, { accounts: [ambient], regions: ["us-east-1"] }).collect(() => {});
-    expect(none).toEqual({
+    const none = await createEksCollector(failing, { accounts: [ambient], regions: ["us-east-1"] })
+      .collect(collectContext(() => {}))
+      .then(allParts);
+    expect(none).toMatchObject({
       clusters: [],
-      exposures: [],
-      workloads: [],
+      coverage: [],
       gaps: [
         expect.objectContaining({
           scope: "ambient",
@@ -519,7 +537,9 @@ describe("createEksCollector over a stub reader", () => {
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([role(SPOKE_A), `arn:aws:iam::${SPOKE_A}:role/other`]),
       regions: ["us-east-1"],
-    }).collect(() => {});
+    })
+      .collect(collectContext(() => {}))
+      .then(allParts);
     expect(part.clusters).toHaveLength(6);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { apiServerPublic } from "../../shared/rules/api-server-public/api-server-public.js";
-import { cluster, inventoryOf } from "../support/helpers.js";
+import { cluster, inventoryOf, ruleContext } from "../support/helpers.js";
 
 const evaluate = (c: ReturnType<typeof cluster>) => {
-  const [verdict] = apiServerPublic.evaluate(inventoryOf([c]), { now: new Date() });
+  const [verdict] = apiServerPublic.evaluate(inventoryOf([c]), ruleContext());
   if (!verdict) throw new Error("no verdict");
   return verdict;
 };
@@ -75,7 +75,7 @@ describe("api-server-public", () => {
           apiServer: { publicEndpoint: false, allowedSourceCidrs: null, privateCluster: true, fqdn: null },
         }),
       ]),
-      { now: new Date() },
+      ruleContext(),
     );
     expect(verdicts.map((v) => v.status)).toEqual(["fail", "pass"]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CollectionGap } from "../../shared/model/inventory.js";
 import { auditBlindSpot } from "../../shared/rules/audit-blind-spot/audit-blind-spot.js";
-import { inventoryOf } from "../support/helpers.js";
+import { inventoryOf, ruleContext } from "../support/helpers.js";
 
 const gap = (overrides: Partial<CollectionGap>): CollectionGap => ({
   cloud: "azure",
@@ -15,7 +15,7 @@ const gap = (overrides: Partial<CollectionGap>): CollectionGap => ({
   ...overrides,
 });
 
-const verdictsFor = (gaps: CollectionGap[]) => auditBlindSpot.evaluate(inventoryOf([], { gaps }), { now: new Date() });
+const verdictsFor = (gaps: CollectionGap[]) => auditBlindSpot.evaluate(inventoryOf([], { gaps }), ruleContext());
 
 describe("audit-blind-spot", () => {
   it("reports every gap as unknown, naming the scope and the reason", () => {
@@ -28,7 +28,20 @@ describe("audit-blind-spot", () => {
       operation: "list-managed-clusters",
       reason: "access denied (AuthorizationFailed, HTTP 403)",
       code: "AuthorizationFailed",
+      source: "clusters",
     });
+    // It depends on the data that was missing, so it resolves once that data is seen again.
+    expect(v?.sources).toEqual(["clusters"]);
+  });
+
+  it("keeps an expected condition informational and names the source a gap withholds", () => {
+    const [optIn, telemetry] = verdictsFor([
+      gap({ cloud: "aws", scope: "123456789012", region: "ap-east-1", severity: "info" }),
+      gap({ source: "container-insights", clusterId: "c", clusterName: "c", operation: "query-container-insights" }),
+    ]);
+    expect(optIn?.severity).toBe("info");
+    expect(telemetry?.severity).toBeUndefined();
+    expect(telemetry?.sources).toEqual(["container-insights"]);
   });
 
   it("words tenant, ambient-account, region and cluster gaps plainly", () => {

@@ -2,9 +2,17 @@ import * as AC from "adaptivecards";
 import { JSDOM } from "jsdom";
 import MarkdownIt from "markdown-it";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Notification } from "../../shared/engine/ports.js";
+import { planMessages } from "../../shared/sinks/digest.js";
 import { messageBytes, renderTeamsMessages, teamsEscape } from "../../shared/sinks/teams/render-card.js";
 import { createTeamsNotifier } from "../../shared/sinks/teams/teams-notifier.js";
-import { finding, HOSTILE_STRINGS, testRun } from "../support/helpers.js";
+import { HOSTILE_STRINGS, notification, testRun } from "../support/helpers.js";
+
+const render = (notes: Notification[], maxCriticalMessages = 10) =>
+  renderTeamsMessages(planMessages(notes, { maxCriticalMessages }), testRun, "127.0.0.1:1/findings").map(
+    (m) => m.payload,
+  );
+const fp = (i: number) => i.toString(16).padStart(40, "0");
 
 // A strict markdown pipeline: linkify on, like a chat client that autolinks.
 const markdown = new MarkdownIt({ linkify: true, html: false });
@@ -52,7 +60,7 @@ function parseCard(content: unknown): { card: AC.AdaptiveCard; events: string[] 
 
 describe("Teams Workflows Adaptive Card", () => {
   it("is a valid 1.4 card in the message/attachments envelope", () => {
-    const [message] = renderTeamsMessages([finding({ clusterName: "kubeflow-gpu-prod" })], testRun);
+    const [message] = render([notification({ clusterName: "kubeflow-gpu-prod" })]);
     expect(message?.type).toBe("message");
     const attachment = message?.attachments[0];
     expect(attachment?.contentType).toBe("application/vnd.microsoft.card.adaptive");
@@ -62,12 +70,18 @@ describe("Teams Workflows Adaptive Card", () => {
   });
 
   it("renders with the adaptivecards library, naming cluster and rule ID, with trusted emphasis", () => {
-    const [message] = renderTeamsMessages(
+    const [message] = render(
       [
-        finding({ clusterName: "kubeflow-gpu-prod" }),
-        finding({ state: "resolved", status: "pass", clusterName: "aks-fixed", fingerprint: "b".repeat(40) }),
+        notification({ clusterName: "kubeflow-gpu-prod", severity: "critical" }, { kind: "escalated", from: "high" }),
+        notification({
+          state: "resolved",
+          status: "pass",
+          clusterName: "aks-fixed",
+          fingerprint: fp(2),
+          clusterId: "c2",
+        }),
       ],
-      testRun,
+      0,
     );
     const { card } = parseCard(message?.attachments[0].content);
     const element = card.render();
@@ -77,14 +91,16 @@ describe("Teams Workflows Adaptive Card", () => {
     expect(text).toContain("aks-fixed");
     expect(text).toContain("api-server-public");
     expect(text).toMatch(/resolved/);
-    expect(element?.querySelectorAll("strong").length).toBeGreaterThanOrEqual(2);
+    expect(text).toContain("escalated high → critical");
+    // Cluster headings are bold (weight Bolder), trusted fact titles name label and rule.
+    expect(element?.querySelectorAll(".ac-factset").length).toBeGreaterThanOrEqual(2);
   });
 
   it("renders hostile names literally: no link, mention, emphasis, list or code", () => {
     const hostile = HOSTILE_STRINGS.map((s, i) =>
-      finding({ clusterName: s, detail: s, scope: s, fingerprint: String(i).padStart(40, "0") }),
+      notification({ clusterName: s, detail: s, scope: s, fingerprint: fp(i), clusterId: s }),
     );
-    const [message] = renderTeamsMessages(hostile, testRun);
+    const [message] = render(hostile);
     const content = message?.attachments[0].content;
     expect(parseCard(content).events).toEqual([]);
     expect(JSON.stringify(content)).not.toContain('msteams":{"entities');
@@ -92,8 +108,8 @@ describe("Teams Workflows Adaptive Card", () => {
     const containers = [...(element?.querySelectorAll(".ac-container") ?? [])];
     expect(element?.querySelectorAll("a").length).toBe(0);
     expect(element?.querySelectorAll("em, code, li, h1, blockquote, script, img").length).toBe(0);
-    // Only the trusted severity labels are bold: one per finding.
-    expect(element?.querySelectorAll("strong").length).toBe(hostile.length);
+    // Nothing an attacker wrote became bold: the card has no markdown emphasis at all.
+    expect(element?.querySelectorAll("strong").length).toBe(0);
     const text = element?.textContent ?? "";
     expect(text).toContain("[click me](https://evil.example/steal) **bold** _it_");
     expect(text).toContain("<!channel> <!here>");
@@ -111,19 +127,18 @@ describe("Teams Workflows Adaptive Card", () => {
     expect(teamsEscape("# head")).toBe("\\# head");
   });
 
-  it("splits large digests into messages under the ~28 KB Workflows limit", () => {
-    const many = Array.from({ length: 300 }, (_, i) =>
-      finding({ clusterName: `cluster-${i}`, detail: "d".repeat(400), fingerprint: String(i).padStart(40, "0") }),
+  it("keeps 400 findings to one valid card under the ~28 KB Workflows limit, the rest counted", () => {
+    const many = Array.from({ length: 400 }, (_, i) =>
+      notification({ clusterName: `cluster-${i}`, clusterId: `c${i}`, detail: "d".repeat(400), fingerprint: fp(i) }),
     );
-    const messages = renderTeamsMessages(many, testRun);
-    expect(messages.length).toBeGreaterThan(3);
-    let containers = 0;
-    for (const m of messages) {
-      expect(messageBytes(m)).toBeLessThan(28_000);
-      expect(parseCard(m.attachments[0].content).events).toEqual([]);
-      containers += m.attachments[0].content.body.filter((e) => e.type === "Container").length;
-    }
-    expect(containers).toBe(300);
+    const messages = render(many);
+    expect(messages).toHaveLength(1);
+    const [card] = messages;
+    expect(messageBytes(card as NonNullable<typeof card>)).toBeLessThan(28_000);
+    expect(parseCard(card?.attachments[0].content).events).toEqual([]);
+    const shown = (card?.attachments[0].content.body ?? []).filter((e) => e.type === "Container").length;
+    expect(shown).toBeGreaterThan(5);
+    expect(JSON.stringify(card)).toContain(`${400 - shown} more in the findings table`);
   });
 });
 
@@ -131,15 +146,14 @@ describe("Teams webhook delivery", () => {
   it("accepts 202 and fails other statuses with a redacted error", async () => {
     const url =
       "https://prod-1.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?api-version=1&sig=topsecretsig";
+    const onAccepted = async () => {};
     const ok = await createTeamsNotifier(url, {
-      fetch: async () => new Response(null, { status: 202 }),
-      sleep: async () => {},
-    }).send([finding()], testRun);
+      post: { fetch: async () => new Response(null, { status: 202 }), sleep: async () => {} },
+    }).deliver([notification()], testRun, onAccepted);
     expect(ok).toMatchObject({ ok: true, target: "prod-1.westus.logic.azure.com" });
     const bad = await createTeamsNotifier(url, {
-      fetch: async () => new Response(`bad request for ${url}`, { status: 400 }),
-      sleep: async () => {},
-    }).send([finding()], testRun);
+      post: { fetch: async () => new Response(`bad request for ${url}`, { status: 400 }), sleep: async () => {} },
+    }).deliver([notification()], testRun, onAccepted);
     expect(bad.ok).toBe(false);
     expect(bad.error).toContain("HTTP 400");
     expect(JSON.stringify(bad)).not.toContain("topsecretsig");

@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import type { RunInfo } from "../../shared/engine/ports.js";
+import type { CollectContext, Notification, OutboxIntent, RunInfo } from "../../shared/engine/ports.js";
 import type { Finding } from "../../shared/model/finding.js";
-import type { ClusterRecord, Inventory } from "../../shared/model/inventory.js";
+import {
+  type ClusterRecord,
+  type Inventory,
+  type InventoryPart,
+  type InventoryParts,
+  mergeInventory,
+} from "../../shared/model/inventory.js";
+import type { RuleContext } from "../../shared/model/rule.js";
 
 /** A unique, valid table name per test, so tests sharing one Azurite never collide. */
 export const uniqueTableName = (prefix = "t"): string => `${prefix}${randomBytes(6).toString("hex")}`;
@@ -48,7 +55,32 @@ export function cluster(overrides: Partial<ClusterRecord> = {}): ClusterRecord {
 }
 
 export function inventoryOf(clusters: ClusterRecord[], extra: Partial<Inventory> = {}): Inventory {
-  return { collectedAt: new Date("2026-11-28T10:00:00Z"), clusters, exposures: [], workloads: [], gaps: [], ...extra };
+  return { ...mergeInventory([{ clusters }], new Date("2026-11-28T10:00:00Z")), ...extra };
+}
+
+/** A rule context with the rule's defaults and no upstream verdicts. */
+export function ruleContext<C = unknown>(overrides: Partial<RuleContext<C>> = {}): RuleContext<C> {
+  return {
+    now: new Date("2026-11-28T10:00:00Z"),
+    config: undefined as C,
+    verdictsOf: () => [],
+    ...overrides,
+  };
+}
+
+/** A collector's part with every list present (what the engine merges it into). */
+export const allParts = (part: InventoryPart): InventoryParts => {
+  const { collectedAt: _c, ...parts } = mergeInventory([part], new Date(0));
+  return parts;
+};
+
+/** What a primary-stage collector receives. */
+export function collectContext(progress: (message: string) => void = () => {}): CollectContext {
+  return {
+    progress,
+    inventory: mergeInventory([], new Date("2026-11-28T10:00:00Z")),
+    now: new Date("2026-11-28T10:00:00Z"),
+  };
 }
 
 export const testRun: RunInfo = { runId: "run-1", trigger: "test", startedAt: new Date("2026-11-28T10:00:00Z") };
@@ -86,3 +118,18 @@ export const HOSTILE_STRINGS = [
   "a/b\\c#d?e",
   "&amp; &lt;script&gt;alert(1)&lt;/script&gt; <script>alert(1)</script>",
 ] as const;
+
+/** A notification owed to a channel, for renderer and notifier tests. */
+export function notification(
+  overrides: Partial<Finding> = {},
+  intent: Partial<OutboxIntent> = {},
+  channel: "slack" | "teams" = "slack",
+): Notification {
+  const f = finding(overrides);
+  const kind = intent.kind ?? (f.state === "resolved" ? "resolved" : "new");
+  return {
+    channel,
+    finding: f,
+    intent: { key: `${kind}:1:${f.status}`, kind, severity: f.severity, at: "2026-11-28T10:00:00.000Z", ...intent },
+  };
+}

@@ -1,8 +1,9 @@
 import type { Cluster, Nodegroup } from "@aws-sdk/client-eks";
 import pLimit from "p-limit";
-import type { Collector, ProgressSink } from "../../engine/ports.js";
+import { type CollectContext, type Collector, STAGES } from "../../engine/ports.js";
 import { codeOf, describeError, statusOf } from "../../errors.js";
-import type { ClusterRecord, CollectionGap, InventoryPart } from "../../model/inventory.js";
+import { DATA_SOURCES } from "../../model/coverage.js";
+import type { ClusterRecord, CollectionGap, CoverageEntry, InventoryPart } from "../../model/inventory.js";
 import { eksClusterArn, mapEksCluster } from "./eks-mapper.js";
 import { isOptInRegion } from "./partitions.js";
 
@@ -99,7 +100,10 @@ interface GapPlace {
 
 function gap(place: GapPlace, operation: string, error: unknown): CollectionGap {
   const status = statusOf(error);
+  // A region the account has not enabled is expected configuration, not an alarm.
+  const expected = place.region !== null && isTokenRejection(error) && isOptInRegion(place.region);
   return {
+    ...(expected ? { severity: "info" as const } : {}),
     cloud: "aws",
     scope: place.scope,
     region: place.region,
@@ -128,9 +132,12 @@ const ARN_ACCOUNT = /^arn:aws[\w-]*:eks:[^:]*:(\d{12}):/;
 export function createEksCollector(reader: EksReader, options: EksCollectorOptions): Collector {
   const concurrency = Math.max(1, options.concurrency ?? 8);
   return {
+    id: "eks",
     cloud: "aws",
-    async collect(progress: ProgressSink): Promise<InventoryPart> {
+    stage: STAGES.primary,
+    async collect({ progress }: CollectContext): Promise<InventoryPart> {
       const gaps: CollectionGap[] = [];
+      const coverage: CoverageEntry[] = [];
       const regions = [...new Set(options.regions)];
       const targets = [...new Map(options.accounts.map((t) => [targetKey(t), t])).values()];
       const accountLimit = pLimit(concurrency);
@@ -212,6 +219,13 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
                 return [];
               }
               listedSomewhere.add(account);
+              coverage.push({
+                cloud: "aws",
+                scope: account.accountId,
+                region,
+                clusterId: null,
+                source: DATA_SOURCES.clusters,
+              });
               progress(`aws: ${account.accountId}/${region}: ${names.length} EKS cluster(s)`);
               return Promise.all(names.map((name) => clusterLimit(() => describeOne(account, region, name))));
             }),
@@ -227,7 +241,7 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
       const clusters = perRegion.flat().filter((c): c is ClusterRecord => c !== null);
       // Completion order varies run to run; reports read better in a stable order.
       gaps.sort((a, b) => gapOrder(a).localeCompare(gapOrder(b)));
-      return { clusters, exposures: [], workloads: [], gaps };
+      return { clusters, coverage, gaps };
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { ManagedCluster } from "@azure/arm-containerservice";
 import pLimit from "p-limit";
-import type { Collector, ProgressSink } from "../../engine/ports.js";
+import { type CollectContext, type Collector, STAGES } from "../../engine/ports.js";
 import { codeOf, describeError, statusOf } from "../../errors.js";
-import type { ClusterRecord, CollectionGap, InventoryPart } from "../../model/inventory.js";
+import { DATA_SOURCES } from "../../model/coverage.js";
+import type { ClusterRecord, CollectionGap, CoverageEntry, InventoryPart } from "../../model/inventory.js";
 import { mapManagedCluster } from "./aks-mapper.js";
 
 /** The narrow ARM surface the collector needs; the SDK adapter implements it. */
@@ -26,9 +27,15 @@ const gap = (scope: string, operation: string, error: unknown): CollectionGap =>
 
 export function createAksCollector(reader: AksReader, options: AksCollectorOptions): Collector {
   return {
+    id: "aks",
     cloud: "azure",
-    async collect(progress: ProgressSink): Promise<InventoryPart> {
+    stage: STAGES.primary,
+    async collect({ progress }: CollectContext): Promise<InventoryPart> {
       const gaps: CollectionGap[] = [];
+      const coverage: CoverageEntry[] = [];
+      const covered = (scope: string): void => {
+        coverage.push({ cloud: "azure", scope, region: null, clusterId: null, source: DATA_SOURCES.clusters });
+      };
       const limit = pLimit(options.concurrency ?? 16);
       const listings: Promise<ClusterRecord[]>[] = [];
       const seen = new Set<string>();
@@ -43,6 +50,7 @@ export function createAksCollector(reader: AksReader, options: AksCollectorOptio
               for await (const mc of reader.listManagedClusters(subscriptionId))
                 clusters.push(mapManagedCluster(mc, subscriptionId));
               progress(`azure: ${subscriptionId}: ${clusters.length} AKS cluster(s)`);
+              covered(subscriptionId);
               return clusters;
             } catch (error) {
               // Half a listing would look like deleted clusters; keep none and report the gap.
@@ -59,12 +67,13 @@ export function createAksCollector(reader: AksReader, options: AksCollectorOptio
         try {
           for await (const id of reader.listSubscriptionIds()) listSubscription(id);
           progress(`azure: discovered ${seen.size} subscription(s)`);
+          covered("tenant");
         } catch (error) {
           gaps.push(gap("tenant", "list-subscriptions", error));
         }
       }
       const perSubscription = await Promise.all(listings);
-      return { clusters: perSubscription.flat(), exposures: [], workloads: [], gaps };
+      return { clusters: perSubscription.flat(), coverage, gaps };
     },
   };
 }

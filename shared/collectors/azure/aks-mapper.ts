@@ -39,10 +39,11 @@ export function mapManagedCluster(mc: ManagedCluster, subscriptionId: string): C
   const workspace = addonEntry(mc, "omsagent");
   const workspaceId =
     workspace?.enabled && workspace.config
-      ? (Object.entries(workspace.config).find(([k]) => k.toLowerCase() === "loganalyticsworkspaceresourceid")?.[1] ??
-        null)
+      ? (Object.entries(workspace.config)
+          .find(([k]) => k.toLowerCase() === "loganalyticsworkspaceresourceid")?.[1]
+          ?.toLowerCase() ?? null)
       : null;
-  const dashboard = addonEntry(mc, "kubeDashboard");
+  const network = mc.networkProfile;
   return {
     cloud: "azure",
     scope: subscriptionId,
@@ -57,12 +58,29 @@ export function mapManagedCluster(mc: ManagedCluster, subscriptionId: string): C
       allowedSourceCidrs: ranges.length > 0 ? ranges : null,
       privateCluster,
       fqdn: mc.fqdn ?? mc.privateFqdn ?? null,
+      publicNetworkAccess: mc.publicNetworkAccess ?? null,
     },
     nodePools: (mc.agentPoolProfiles ?? []).map(mapPool),
-    addons: dashboard ? [{ name: "kubeDashboard", enabled: dashboard.enabled === true }] : [],
+    addons: Object.entries(mc.addonProfiles ?? {}).map(([name, profile]) => ({
+      name,
+      enabled: profile.enabled === true,
+      config: { ...(profile.config ?? {}) },
+    })),
     rbacEnabled: mc.enableRbac ?? null,
     localAccountsEnabled: mc.disableLocalAccounts === undefined ? null : !mc.disableLocalAccounts,
     logAnalyticsWorkspaceId: workspaceId,
+    nodeResourceGroup: mc.nodeResourceGroup ?? null,
+    network: network
+      ? {
+          loadBalancerSku: network.loadBalancerSku ?? null,
+          outboundType: network.outboundType ?? null,
+          networkPlugin: network.networkPlugin ?? null,
+          networkPolicy: network.networkPolicy ?? null,
+        }
+      : null,
+    identityProfile: mc.aadProfile
+      ? { aadManaged: mc.aadProfile.managed ?? null, azureRbac: mc.aadProfile.enableAzureRbac ?? null }
+      : null,
     tags: { ...(mc.tags ?? {}) },
   };
 }

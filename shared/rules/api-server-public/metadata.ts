@@ -1,3 +1,4 @@
+import { DATA_SOURCES } from "../../model/coverage.js";
 import type { RuleMetadata } from "../../model/rule.js";
 
 export const metadata = {
@@ -15,6 +16,7 @@ export const metadata = {
     awsCli:
       "aws eks update-cluster-config --name <cluster> --resources-vpc-config endpointPublicAccess=true,publicAccessCidrs=<cidr>,endpointPrivateAccess=true",
   },
+  sources: [DATA_SOURCES.clusters],
   references: [
     "https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges",
     "https://learn.microsoft.com/azure/aks/private-clusters",

@@ -1,3 +1,4 @@
+import { DATA_SOURCES } from "../../model/coverage.js";
 import type { Rule } from "../../model/rule.js";
 import { metadata } from "./metadata.js";
 
@@ -13,6 +14,7 @@ export const auditBlindSpot: Rule = {
     inventory.gaps.map((gap) => {
       const target = gap.clusterName ? `cluster ${gap.clusterName} in ` : "";
       const place = gap.region ? ` (${gap.region})` : "";
+      const source = gap.source ?? DATA_SOURCES.clusters;
       return {
         status: "unknown",
         cloud: gap.cloud,
@@ -22,7 +24,10 @@ export const auditBlindSpot: Rule = {
         clusterName: gap.clusterName,
         subject: `${gap.operation}|${gap.region ?? ""}`,
         detail: `Could not ${gap.operation.replace(/-/g, " ")} for ${target}${scopeName(gap.cloud, gap.scope)}${place}: ${gap.reason}`,
-        evidence: { operation: gap.operation, reason: gap.reason, code: gap.code },
+        evidence: { operation: gap.operation, reason: gap.reason, code: gap.code, source },
+        ...(gap.severity ? { severity: gap.severity } : {}),
+        // It resolves once that source is seen again in this place, and a wider gap keeps it open.
+        sources: [source],
       };
     }),
 };

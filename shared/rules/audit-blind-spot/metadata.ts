@@ -14,5 +14,7 @@ export const metadata = {
     azureCli:
       "az role assignment create --assignee <principal-id> --role Reader --scope /subscriptions/<subscription-id>",
   },
+  // Each blind spot depends on the source that failed (set per verdict).
+  sources: [],
   references: ["https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#reader"],
 } as const satisfies RuleMetadata;

@@ -3,14 +3,20 @@ import type { PostOptions } from "../webhook/post-json.js";
 import { createWebhookNotifier } from "../webhook/webhook-notifier.js";
 import { renderSlackMessages } from "./render-blocks.js";
 
-/** Slack answers 200 with the body "ok"; errors come back as plain-text codes. */
-export function createSlackNotifier(url: string, post?: PostOptions): Notifier {
+export interface ChatNotifierOptions {
+  readonly post?: PostOptions;
+  readonly maxCriticalMessages?: number;
+  readonly storeTarget?: string;
+}
+
+/** Slack answers 200 with the body "ok"; errors come back as plain-text codes. At most 1 message per second. */
+export function createSlackNotifier(url: string, options: ChatNotifierOptions = {}): Notifier {
   return createWebhookNotifier({
     channel: "slack",
     url,
     render: renderSlackMessages,
     accepted: (r) => r.status === 200,
     spacingMs: 1100,
-    ...(post ? { post } : {}),
+    ...options,
   });
 }

@@ -1,9 +1,18 @@
-import type { RunInfo } from "../../engine/ports.js";
-import type { Finding } from "../../model/finding.js";
-import { chatLabel, cleanText, headline, orderForChat, runLine, scopeLabel } from "../digest.js";
+import type { Notification, RunInfo } from "../../engine/ports.js";
+import {
+  type ClusterGroup,
+  cleanText,
+  headline,
+  type MessagePlan,
+  notificationLabel,
+  overflowLine,
+  runLine,
+  scopeLabel,
+} from "../digest.js";
+import type { RenderedMessage } from "../slack/render-blocks.js";
 
 /** Teams Workflows take about 28 KB per message; keep a margin for the envelope. */
-const MAX_MESSAGE_BYTES = 26_000;
+export const MAX_MESSAGE_BYTES = 26_000;
 
 export interface TeamsMessage {
   type: "message";
@@ -47,8 +56,14 @@ export const teamsEscape = (value: string, max = 1000): string =>
     .replace(/[.@](?=[A-Za-z0-9])|:(?=\/)/g, (c) => `\\${c}`)
     .replace(/^[-+#]/, (c) => `\\${c}`);
 
-function findingContainer(f: Finding): Container {
-  const label = chatLabel(f);
+const colorOf = (n: Notification): TextBlock["color"] =>
+  n.intent.kind === "resolved"
+    ? "Good"
+    : n.intent.severity === "critical" || n.intent.severity === "high"
+      ? "Attention"
+      : "Warning";
+
+function groupContainer(group: ClusterGroup, shows: readonly Notification[], continued: boolean): Container {
   return {
     type: "Container",
     separator: true,
@@ -56,24 +71,18 @@ function findingContainer(f: Finding): Container {
     items: [
       {
         type: "TextBlock",
-        // Trusted: severity, rule ID and state come from our own metadata.
-        text: `**${label}** · ${f.ruleId} · ${f.state}`,
+        text: `Cluster ${teamsEscape(group.label, 400)}${continued ? " (continued)" : ""}`,
         wrap: true,
-        color:
-          f.state === "resolved"
-            ? "Good"
-            : f.severity === "critical" || f.severity === "high"
-              ? "Attention"
-              : "Warning",
+        weight: "Bolder",
+        color: colorOf(shows[0] as Notification),
       },
       {
         type: "FactSet",
-        facts: [
-          { title: "Cluster", value: teamsEscape(f.clusterName ?? "(whole scope)", 300) },
-          { title: "Scope", value: teamsEscape(scopeLabel(f), 300) },
-          { title: "Rule", value: teamsEscape(f.title, 300) },
-          { title: "Detail", value: teamsEscape(f.detail, 1500) },
-        ],
+        // Fact titles are trusted (our labels and rule IDs); values are escaped.
+        facts: shows.map((n) => ({
+          title: `${notificationLabel(n)} · ${n.finding.ruleId}`,
+          value: teamsEscape(n.finding.detail, 700),
+        })),
       },
     ],
   };
@@ -100,25 +109,75 @@ function envelope(body: CardElement[]): TeamsMessage {
 
 export const messageBytes = (message: TeamsMessage): number => Buffer.byteLength(JSON.stringify(message), "utf8");
 
-/** Pure: findings to one or more Workflows messages (Adaptive Card 1.4), each under the size limit. */
-export function renderTeamsMessages(findings: readonly Finding[], run: RunInfo): TeamsMessage[] {
-  const ordered = orderForChat(findings);
-  const title = headline(ordered);
-  const header = (part: number, parts: number): CardElement[] => [
-    // Trusted: counts, run ID, trigger and time are ours.
-    { type: "TextBlock", text: title, wrap: true, weight: "Bolder", size: "Medium" },
-    { type: "TextBlock", text: runLine(run, part, parts), wrap: true, isSubtle: true },
+function criticalMessage(n: Notification, run: RunInfo): RenderedMessage<TeamsMessage> {
+  return {
+    payload: envelope([
+      {
+        type: "TextBlock",
+        text: `cluster-audit: CRITICAL ${n.finding.ruleId}`,
+        wrap: true,
+        weight: "Bolder",
+        size: "Medium",
+        color: "Attention",
+      },
+      { type: "TextBlock", text: runLine(run), wrap: true, isSubtle: true },
+      {
+        type: "Container",
+        separator: true,
+        spacing: "Medium",
+        items: [
+          {
+            type: "TextBlock",
+            text: `**${notificationLabel(n)}** · ${n.finding.ruleId}`,
+            wrap: true,
+            color: colorOf(n),
+          },
+          {
+            type: "FactSet",
+            facts: [
+              { title: "Cluster", value: teamsEscape(n.finding.clusterName ?? "(whole scope)", 300) },
+              { title: "Scope", value: teamsEscape(scopeLabel(n.finding), 300) },
+              { title: "Rule", value: teamsEscape(n.finding.title, 300) },
+              { title: "Detail", value: teamsEscape(n.finding.detail, 1500) },
+            ],
+          },
+        ],
+      },
+    ]),
+    carries: [n],
+  };
+}
+
+/** Pure: the run's plan to Workflows messages (Adaptive Card 1.4), each under the size limit. */
+export function renderTeamsMessages(plan: MessagePlan, run: RunInfo, store: string): RenderedMessage<TeamsMessage>[] {
+  const messages = plan.criticals.map((n) => criticalMessage(n, run));
+  const all = plan.digest.flatMap((g) => g.notifications);
+  if (all.length === 0) return messages;
+  // Trusted: counts, run ID, trigger and time are ours.
+  const head: CardElement[] = [
+    { type: "TextBlock", text: headline([...plan.criticals, ...all]), wrap: true, weight: "Bolder", size: "Medium" },
+    { type: "TextBlock", text: runLine(run), wrap: true, isSubtle: true },
   ];
-  const pages: Container[][] = [];
-  let current: Container[] = [];
-  for (const f of ordered) {
-    const container = findingContainer(f);
-    if (current.length > 0 && messageBytes(envelope([...header(99, 99), ...current, container])) > MAX_MESSAGE_BYTES) {
-      pages.push(current);
-      current = [];
+  const body: CardElement[] = [];
+  const shown = new Set<Notification>();
+  const overflowReserve = 1500;
+  let full = false;
+  for (const group of plan.digest) {
+    for (let i = 0; i < group.notifications.length; i += 10) {
+      const shows = group.notifications.slice(i, i + 10);
+      const candidate = groupContainer(group, shows, i > 0);
+      if (messageBytes(envelope([...head, ...body, candidate])) + overflowReserve > MAX_MESSAGE_BYTES) {
+        full = true;
+        break;
+      }
+      body.push(candidate);
+      for (const n of shows) shown.add(n);
     }
-    current.push(container);
+    if (full) break;
   }
-  if (current.length > 0 || pages.length === 0) pages.push(current);
-  return pages.map((page, index) => envelope([...header(index + 1, pages.length), ...page]));
+  const rest = all.filter((n) => !shown.has(n));
+  if (rest.length > 0)
+    body.push({ type: "TextBlock", text: teamsEscape(overflowLine(rest, store), 1200), wrap: true, isSubtle: true });
+  messages.push({ payload: envelope([...head, ...body]), carries: all });
+  return messages;
 }

@@ -3,7 +3,8 @@ import { runCli } from "../../shared/cli/cli.js";
 import type { SimulatedCloud } from "../../shared/demo/simulated-cloud.js";
 import type { RunReport } from "../../shared/engine/run-audit.js";
 import { type AzuriteHandle, startAzurite } from "../../shared/fakes/azurite.js";
-import { createTableClient, createTableFindingStore } from "../../shared/sinks/table/table-store.js";
+import { createAzureEntityTable, createTableClient } from "../../shared/store/azure-table.js";
+import { createFindingStore } from "../../shared/store/finding-store.js";
 import { staticCredential, uniqueTableName } from "../support/helpers.js";
 import { startTestCloud, withEnvironment } from "../support/simulated.js";
 
@@ -62,7 +63,8 @@ describe("findings store through AUDIT_TABLE_ENDPOINT and the managed identity",
       uniqueTableName("bad"),
       { retryOptions: { maxRetries: 0 } },
     );
-    const store = createTableFindingStore(client, target);
+    const table = createAzureEntityTable(client, target);
+    const store = createFindingStore({ findings: table, runs: table, sourcesOf: () => [] });
     await expect(store.loadHistory()).rejects.toThrow();
   });
 });
