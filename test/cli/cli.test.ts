@@ -68,16 +68,19 @@ describe("npm run audit", () => {
     expect(report.run).toMatchObject({ trigger: "cli", counts: { clusters: 6 } });
     expect(report.run.startedAt <= report.run.finishedAt).toBe(true);
     const fail = report.findings.find((f) => f.ruleId === "api-server-public" && f.clusterName === "kubeflow-gpu-prod");
+    // A public API server on a cluster with GPU pools is one level above the rule's high.
     expect(fail).toMatchObject({
       status: "fail",
-      severity: "high",
+      severity: "critical",
       cloud: "azure",
       scope: "4f8c2a1e-6b3d-4e7a-9c15-2d8e7f6a0b31",
       region: "eastus",
     });
     expect(fail?.fingerprint).toMatch(/^[0-9a-f]{40}$/);
     expect(report.findings.some((f) => f.status === "pass")).toBe(true);
-    expect(report.findings.find((f) => f.clusterName === "kubeflow-eks-gpu")).toMatchObject({
+    expect(
+      report.findings.find((f) => f.ruleId === "api-server-public" && f.clusterName === "kubeflow-eks-gpu"),
+    ).toMatchObject({
       status: "fail",
       cloud: "aws",
       scope: "210987654321",
@@ -126,7 +129,9 @@ describe("npm run audit", () => {
     const { code, stdout } = await run(["--output", "json", "--no-notify"], env);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as RunReport;
-    expect(report.findings.find((f) => f.clusterName === "kubeflow-eks-gpu")).toMatchObject({
+    expect(
+      report.findings.find((f) => f.ruleId === "api-server-public" && f.clusterName === "kubeflow-eks-gpu"),
+    ).toMatchObject({
       status: "fail",
       scope: "210987654321",
     });
@@ -189,7 +194,7 @@ describe("npm run audit", () => {
     const fail = events.find(
       (e) => e.compliance.control === "api-server-public" && e.resources[0]?.name === "kubeflow-gpu-prod",
     );
-    expect(fail).toMatchObject({ compliance: { status: "Fail" }, severity_id: 4 });
+    expect(fail).toMatchObject({ compliance: { status: "Fail" }, severity_id: 5 });
   });
 
   it("shows progress on stderr only when stderr is a terminal", async () => {

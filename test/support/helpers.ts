@@ -1,13 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { CollectContext, Notification, OutboxIntent, RunInfo } from "../../shared/engine/ports.js";
+import type { DataSource } from "../../shared/model/coverage.js";
 import type { Finding } from "../../shared/model/finding.js";
 import {
   type ClusterRecord,
+  type CoverageEntry,
   type Inventory,
   type InventoryPart,
   type InventoryParts,
   mergeInventory,
+  type ServiceExposure,
 } from "../../shared/model/inventory.js";
 import type { RuleContext } from "../../shared/model/rule.js";
 
@@ -132,4 +135,32 @@ export function notification(
     finding: f,
     intent: { key: `${kind}:1:${f.status}`, kind, severity: f.severity, at: "2026-11-28T10:00:00.000Z", ...intent },
   };
+}
+
+/** A Service exposure on cluster c1 (an open public IP unless overridden). */
+export function exposure(overrides: Partial<ServiceExposure> = {}): ServiceExposure {
+  return {
+    cloud: "azure",
+    scope: "11111111-1111-1111-1111-111111111111",
+    region: "eastus",
+    clusterId: cluster().id,
+    namespace: "istio-system",
+    serviceName: "istio-ingressgateway",
+    kind: "public-ip",
+    owner: "cloud-provider-azure",
+    internetFacing: true,
+    addresses: ["20.1.2.3"],
+    ports: [{ protocol: "TCP", port: 443 }],
+    sourceRestriction: "open",
+    sourceCidrs: [],
+    resourceId:
+      "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/mc_rg/providers/Microsoft.Network/publicIPAddresses/kubernetes-a1",
+    evidence: { nsgRules: ["k8s-azure-lb_allow_IPv4_abc"] },
+    ...overrides,
+  };
+}
+
+/** Coverage of cluster c1's subscription for the given sources. */
+export function coverageFor(...sources: DataSource[]): CoverageEntry[] {
+  return sources.map((source) => ({ cloud: "azure", scope: cluster().scope, region: null, clusterId: null, source }));
 }

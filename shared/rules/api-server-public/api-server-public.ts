@@ -1,5 +1,6 @@
 import type { ClusterRecord } from "../../model/inventory.js";
 import type { Rule, Verdict } from "../../model/rule.js";
+import { gpuEscalation } from "../support.js";
 import { metadata } from "./metadata.js";
 
 const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
@@ -20,6 +21,7 @@ function verdictFor(cluster: ClusterRecord): Verdict {
     privateCluster: apiServer.privateCluster,
     allowedSourceCidrs: apiServer.allowedSourceCidrs === null ? null : [...apiServer.allowedSourceCidrs],
     fqdn: apiServer.fqdn,
+    publicNetworkAccess: apiServer.publicNetworkAccess ?? null,
   };
   if (!apiServer.publicEndpoint) {
     return {
@@ -32,10 +34,12 @@ function verdictFor(cluster: ClusterRecord): Verdict {
   const open =
     apiServer.allowedSourceCidrs === null || apiServer.allowedSourceCidrs.some((c) => OPEN_CIDRS.has(c.trim()));
   if (open) {
+    const escalation = gpuEscalation(metadata.severity, cluster);
     return {
       ...base,
       status: "fail",
-      evidence,
+      severity: escalation.severity,
+      evidence: { ...evidence, ...escalation.evidence },
       detail: `Cluster ${cluster.name} in ${where} exposes its API server to any internet address.`,
     };
   }

@@ -1,0 +1,89 @@
+import { type ClusterRecord, sameResourceId } from "../model/cluster.js";
+import type { ServiceExposure } from "../model/exposure.js";
+import type { Inventory, KubeService } from "../model/inventory.js";
+
+/** How a kind of Service is recognised (an Istio gateway, a dashboard), from a data file. */
+export interface ServiceMatcher {
+  readonly names: readonly string[];
+  readonly namePatterns?: readonly string[];
+  readonly selectors?: readonly { readonly key: string; readonly value: string }[];
+  readonly selectorKeyPatterns?: readonly string[];
+}
+
+export interface CompiledMatcher {
+  /** Why this Service matches (`name …` or `selector k=v`), or null. */
+  match(namespace: string, name: string, service: KubeService | undefined): string | null;
+}
+
+export function compileMatcher(data: ServiceMatcher): CompiledMatcher {
+  const names = new Set(data.names.map((n) => n.toLowerCase()));
+  const patterns = (data.namePatterns ?? []).map((p) => new RegExp(p, "i"));
+  const keyPatterns = (data.selectorKeyPatterns ?? []).map((p) => new RegExp(p));
+  return {
+    match(namespace, name, service) {
+      if (names.has(`${namespace}/${name}`.toLowerCase())) return `name ${namespace}/${name}`;
+      if (patterns.some((p) => p.test(name))) return `name ${name}`;
+      for (const [key, value] of Object.entries(service?.selector ?? {})) {
+        if ((data.selectors ?? []).some((s) => s.key === key && s.value === value)) return `selector ${key}=${value}`;
+        if (keyPatterns.some((p) => p.test(key))) return `selector ${key}=${value}`;
+      }
+      return null;
+    },
+  };
+}
+
+export interface MatchedService {
+  readonly namespace: string;
+  readonly name: string;
+  readonly matchedBy: string;
+  readonly exposures: readonly ServiceExposure[];
+}
+
+/** The cluster's exposed Services of one kind, each with every cloud-side address in front of it. */
+export function matchExposedServices(
+  inventory: Inventory,
+  cluster: ClusterRecord,
+  matcher: CompiledMatcher,
+): MatchedService[] {
+  const onCluster = (id: string) => sameResourceId(cluster.cloud, id, cluster.id);
+  const services = new Map<string, KubeService>(
+    inventory.services.filter((s) => onCluster(s.clusterId)).map((s) => [`${s.namespace}/${s.name}`, s]),
+  );
+  const groups = new Map<
+    string,
+    { namespace: string; name: string; matchedBy: string; exposures: ServiceExposure[] }
+  >();
+  for (const exposure of inventory.exposures) {
+    if (!onCluster(exposure.clusterId)) continue;
+    const key = `${exposure.namespace}/${exposure.serviceName}`;
+    const matchedBy = matcher.match(exposure.namespace, exposure.serviceName, services.get(key));
+    if (!matchedBy) continue;
+    const group = groups.get(key) ?? {
+      namespace: exposure.namespace,
+      name: exposure.serviceName,
+      matchedBy,
+      exposures: [],
+    };
+    group.exposures.push(exposure);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+/** The facts of a Service's exposures, as evidence. */
+export function exposureEvidence(exposures: readonly ServiceExposure[]) {
+  return {
+    addresses: [...new Set(exposures.flatMap((e) => e.addresses))],
+    ports: [...new Set(exposures.flatMap((e) => e.ports.map((p) => `${p.protocol}/${p.port}`)))],
+    sourceRestriction: exposures.some((e) => e.sourceRestriction === "open")
+      ? "open"
+      : exposures.some((e) => e.sourceRestriction === "unknown")
+        ? "unknown"
+        : "restricted",
+    sourceCidrs: [...new Set(exposures.flatMap((e) => e.sourceCidrs))],
+    internetFacing: exposures.some((e) => e.internetFacing),
+    resources: exposures.map((e) => e.resourceId),
+    loadBalancerOwner: [...new Set(exposures.map((e) => e.owner))],
+    cloudEvidence: exposures.map((e) => e.evidence),
+  };
+}
