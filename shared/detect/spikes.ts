@@ -4,13 +4,12 @@
  * max(`minIncrease` nodes, `minRatio`), for at least `minDurationHours`.
  *
  * How a point is judged, using only the points up to it:
- * - Same-hour-of-day history: for each of the last `dailyLookbackDays` days, the highest value
- *   within ±`slackHours` of this time that day. The daily level is the `dailyRepeats`-th highest
- *   of those day maxima, so a level the pool reached on a single day explains nothing.
- * - Same-hour-of-week history: the same for each of the last `weeklyLookbackWeeks` weeks; the
- *   weekly level is the highest of them (a weekly job has one run a week to learn from).
- * - What history explains is the larger of the two levels. Points inside spike windows already
- *   found are left out of every history, so a spike never explains a later one.
+ * - What history explains is the highest value within ±`slackHours` of the same hour of day on
+ *   each of the last `dailyLookbackDays` days (daily autoscaling, in any timezone) and of the same
+ *   hour of week in each of the last `weeklyLookbackWeeks` weeks (weekly jobs). One-node churn and
+ *   slow growth stay under the required rise, so they need no allowance of their own.
+ * - Points inside spike windows already found are left out of that history, so a spike never
+ *   explains a later one (a miner back next week at the same hour is still a spike).
  * - With under `shortHistoryHours` of history, only a jump of `shortHistoryMinJump` nodes from a
  *   pool at or under `shortHistoryMaxFrom` nodes counts (measured from the median of the points
  *   so far), and it must also clear whatever same-hour history there already is.
@@ -56,8 +55,6 @@ export interface SpikeOptions {
   readonly slackHours: number;
   /** Days of same-hour-of-day history. Default 7. */
   readonly dailyLookbackDays: number;
-  /** A daily level must have been reached on at least this many of those days. Default 2. */
-  readonly dailyRepeats: number;
   /** Weeks of same-hour-of-week history. Default 4. */
   readonly weeklyLookbackWeeks: number;
   /** Below this much history (from the first valid point), only a large jump from near zero counts. Default 48. */
@@ -86,7 +83,6 @@ export const DEFAULT_SPIKE_OPTIONS: Readonly<SpikeOptions> = Object.freeze({
   minDurationHours: 1,
   slackHours: 1,
   dailyLookbackDays: 7,
-  dailyRepeats: 2,
   weeklyLookbackWeeks: 4,
   shortHistoryHours: 48,
   shortHistoryMaxFrom: 2,
@@ -133,9 +129,10 @@ export function detectSpikes(points: readonly SpikePoint[], options: Partial<Spi
   }
 
   const slack = o.slackHours * HOUR + TOLERANCE;
-  const lags: { readonly ms: number; readonly weekly: boolean }[] = [];
-  for (let d = 1; d <= o.dailyLookbackDays; d++) lags.push({ ms: d * DAY, weekly: false });
-  for (let w = 1; w <= o.weeklyLookbackWeeks; w++) lags.push({ ms: w * WEEK, weekly: true });
+  const lags: number[] = [];
+  for (let d = 1; d <= o.dailyLookbackDays; d++) lags.push(d * DAY);
+  // A week ago is also seven days ago: look it up once.
+  for (let w = 1; w <= o.weeklyLookbackWeeks; w++) if (w * WEEK > o.dailyLookbackDays * DAY) lags.push(w * WEEK);
   // One cursor per lag: the lag's window only moves forward as the scan does.
   const cursors = new Int32Array(lags.length);
 
@@ -152,32 +149,20 @@ export function detectSpikes(points: readonly SpikePoint[], options: Partial<Spi
     run = null;
   };
 
+  // Highest same-hour value of day or week outside spikes; NaN when there is none.
   const historyLevel = (i: number): number => {
     const t = times[i] as number;
-    const dayMaxima: number[] = [];
-    let weekly = Number.NEGATIVE_INFINITY;
+    let level = Number.NEGATIVE_INFINITY;
     for (let l = 0; l < lags.length; l++) {
-      const lag = lags[l] as (typeof lags)[number];
-      const from = t - lag.ms - slack;
-      const to = t - lag.ms + slack;
+      const lag = lags[l] as number;
       let j = cursors[l] as number;
-      while (j < i && (times[j] as number) < from) j++;
+      while (j < i && (times[j] as number) < t - lag - slack) j++;
       cursors[l] = j;
-      let max = Number.NEGATIVE_INFINITY;
-      for (; j < i && (times[j] as number) <= to; j++) {
+      for (; j < i && (times[j] as number) <= t - lag + slack; j++) {
         const v = values[j] as number;
-        if (!Number.isNaN(v) && inWindow[j] === 0 && v > max) max = v;
+        if (!Number.isNaN(v) && inWindow[j] === 0 && v > level) level = v;
       }
-      if (max === Number.NEGATIVE_INFINITY) continue;
-      if (lag.weekly) weekly = Math.max(weekly, max);
-      else dayMaxima.push(max);
     }
-    let daily = Number.NEGATIVE_INFINITY;
-    if (dayMaxima.length > 0) {
-      dayMaxima.sort((a, b) => b - a);
-      daily = dayMaxima[Math.min(o.dailyRepeats, dayMaxima.length) - 1] as number;
-    }
-    const level = Math.max(daily, weekly);
     return level === Number.NEGATIVE_INFINITY ? Number.NaN : level;
   };
 
@@ -280,7 +265,7 @@ function median(values: number[]): number {
     : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
 }
 
-const COUNTS: readonly (keyof SpikeOptions)[] = ["dailyLookbackDays", "dailyRepeats", "weeklyLookbackWeeks"];
+const COUNTS: readonly (keyof SpikeOptions)[] = ["dailyLookbackDays", "weeklyLookbackWeeks"];
 
 function resolveOptions(options: Partial<SpikeOptions>): SpikeOptions {
   const o: Record<string, number> = { ...DEFAULT_SPIKE_OPTIONS };
@@ -294,7 +279,6 @@ function resolveOptions(options: Partial<SpikeOptions>): SpikeOptions {
   const resolved = o as unknown as SpikeOptions;
   for (const name of COUNTS)
     if (!Number.isInteger(resolved[name])) throw new RangeError(`spike option ${name} must be a whole number`);
-  if (resolved.dailyRepeats < 1) throw new RangeError("spike option dailyRepeats must be at least 1");
   if (resolved.slackHours >= 12) throw new RangeError("spike option slackHours must be under 12");
   return resolved;
 }

@@ -293,7 +293,7 @@ describe("detectSpikes: contract", () => {
     const points = hourly(3, () => 1);
     expect(() => detectSpikes([points[1], points[0]] as SpikePoint[])).toThrow(RangeError);
     expect(() => detectSpikes(points, { minRatio: -1 })).toThrow(RangeError);
-    expect(() => detectSpikes(points, { dailyRepeats: 0 })).toThrow(RangeError);
+    expect(() => detectSpikes(points, { weeklyLookbackWeeks: 1.5 })).toThrow(RangeError);
     expect(() => detectSpikes(points, { minIncrease: Number.NaN })).toThrow(RangeError);
   });
 
