@@ -33,7 +33,10 @@ export interface Spike {
   end: Date;
   /** Highest value in the window. */
   peak: number;
-  /** What history explained at the peak (the first peak point, if the peak repeats). */
+  /**
+   * What history explained at the peak (the first peak point, if the peak repeats); with short
+   * history, the median of the points before it when the jump rule was the tighter test.
+   */
   baseline: number;
   /**
    * Rise at the peak over `baseline`, in units of the rise that was required there
@@ -69,9 +72,10 @@ export interface SpikeOptions {
    */
   readonly maxGapHours: number;
   /**
-   * Points in the first hours of the series only serve as history and are never judged. Default 0.
-   * A caller whose series does not begin with the cluster can set it (e.g. 48) so that the series'
-   * first daily rise is not taken for a jump on a new cluster.
+   * Points in the first hours of the series only serve as history and are never judged. Default 0,
+   * for a series that begins with the cluster. A series that begins later should set a week (168):
+   * otherwise the first daily rise from near zero or weekly run it holds is reported, and, as spikes
+   * never become history, so is every later one.
    */
   readonly warmUpHours: number;
 }
@@ -112,7 +116,7 @@ interface Run {
 
 /**
  * Finds GPU spike windows in a time-ordered series. Never mutates `points`.
- * @throws RangeError when a time is invalid or not later than the one before, or an option is not a finite number ≥ 0.
+ * @throws RangeError when a time is invalid or not later than the one before, or an option is out of range.
  */
 export function detectSpikes(points: readonly SpikePoint[], options: Partial<SpikeOptions> = {}): Spike[] {
   const o = resolveOptions(options);
@@ -280,5 +284,8 @@ function resolveOptions(options: Partial<SpikeOptions>): SpikeOptions {
   for (const name of COUNTS)
     if (!Number.isInteger(resolved[name])) throw new RangeError(`spike option ${name} must be a whole number`);
   if (resolved.slackHours >= 12) throw new RangeError("spike option slackHours must be under 12");
+  // The score divides by these.
+  if (resolved.minIncrease <= 0) throw new RangeError("spike option minIncrease must be above 0");
+  if (resolved.shortHistoryMinJump <= 0) throw new RangeError("spike option shortHistoryMinJump must be above 0");
   return resolved;
 }

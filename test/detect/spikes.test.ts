@@ -78,6 +78,13 @@ describe("detectSpikes: what history explains", () => {
     expect(spikes.map((s) => s.start)).toEqual([at(7 * 24 + 2), at(14 * 24 + 2)]);
   });
 
+  it("learns a weekly job from a week of warm-up, and still finds a miner after it", () => {
+    const job = (h: number) => (h >= 50 && (h - 50) % (7 * 24) < 5 ? 20 : 2);
+    expect(detectSpikes(hourly(4 * 7 * 24, job), { warmUpHours: 7 * 24 })).toEqual([]);
+    const miner = hourly(4 * 7 * 24, (h) => job(h) + (inRange(h, 20 * 24 + 9, 4) ? 10 : 0));
+    expect(detectSpikes(miner, { warmUpHours: 7 * 24 }).map((s) => s.start)).toEqual([at(20 * 24 + 9)]);
+  });
+
   it("finds nothing in one-node churn", () => {
     expect(detectSpikes(hourly(28 * 24, (h) => 6 + churn(h)))).toEqual([]);
     expect(detectSpikes(hourly(28 * 24, (h) => 1 + churn(h)))).toEqual([]);
@@ -295,6 +302,7 @@ describe("detectSpikes: contract", () => {
     expect(() => detectSpikes(points, { minRatio: -1 })).toThrow(RangeError);
     expect(() => detectSpikes(points, { weeklyLookbackWeeks: 1.5 })).toThrow(RangeError);
     expect(() => detectSpikes(points, { minIncrease: Number.NaN })).toThrow(RangeError);
+    expect(() => detectSpikes(points, { minIncrease: 0 })).toThrow(RangeError);
   });
 
   it("exports frozen defaults that match the product's definition", () => {
