@@ -14,6 +14,8 @@ export interface WebhookCapture extends RunningServer {
   readonly posts: readonly CapturedPost[];
   /** Make the next `count` posts to a channel fail with `status` (e.g. 503 or 429). */
   failNext(channel: "slack" | "teams", count: number, status: number): void;
+  /** Answer every post to a channel with `status` until called again with null (an outage). */
+  setDown(channel: "slack" | "teams", status: number | null): void;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface WebhookCapture extends RunningServer {
 export async function startWebhookCapture(tls: { key: string; cert: string }): Promise<WebhookCapture> {
   const posts: CapturedPost[] = [];
   const failures = new Map<string, { count: number; status: number }>();
+  const outages = new Map<string, number>();
   const handler = (request: IncomingMessage, body: string, response: ServerResponse): void => {
     const url = new URL(request.url ?? "/", "https://127.0.0.1");
     const channel = url.pathname.startsWith("/services/")
@@ -32,6 +35,13 @@ export async function startWebhookCapture(tls: { key: string; cert: string }): P
         : null;
     if (request.method !== "POST" || channel === null) {
       response.writeHead(404, { "content-type": "text/plain" }).end("no_service");
+      return;
+    }
+    const outage = outages.get(channel);
+    if (outage !== undefined) {
+      response
+        .writeHead(outage, { "content-type": "text/plain" })
+        .end(outage === 429 ? "rate_limited" : "rollup_error");
       return;
     }
     const failure = failures.get(channel);
@@ -60,5 +70,9 @@ export async function startWebhookCapture(tls: { key: string; cert: string }): P
     slackUrl: `${server.url}/services/T0FAKE/B0FAKE/fakeSlackSecretToken1234`,
     teamsUrl: `${server.url}/workflows/0f1e2d3c/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=fakeTeamsSignature5678`,
     failNext: (channel, count, status) => failures.set(channel, { count, status }),
+    setDown: (channel, status) => {
+      if (status === null) outages.delete(channel);
+      else outages.set(channel, status);
+    },
   };
 }

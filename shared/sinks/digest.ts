@@ -111,6 +111,16 @@ export function scopeLabel(finding: Finding): string {
   return `${finding.cloud === "azure" ? "Azure subscription" : "AWS account"} ${finding.scope}${finding.region ? `, ${finding.region}` : ""}`;
 }
 
+/**
+ * When an owed notification was decided in an earlier run (a channel outage, a
+ * --no-notify run), say when, so a late alert and its resolution read in order.
+ */
+export function decidedNote(n: Notification, run: RunInfo): string {
+  const at = Date.parse(n.intent.at);
+  if (Number.isNaN(at) || run.startedAt.getTime() - at < 60_000) return "";
+  return ` (decided ${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC)`;
+}
+
 /** Trusted words for a notification: its kind and severity, never free text. */
 export function notificationLabel(n: Notification): string {
   const severity = n.intent.severity.toUpperCase();

@@ -2,6 +2,7 @@ import type { Notification, RunInfo } from "../../engine/ports.js";
 import {
   type ClusterGroup,
   cleanText,
+  decidedNote,
   headline,
   type MessagePlan,
   notificationLabel,
@@ -46,10 +47,11 @@ const plain = (text: string, max: number = SLACK_LIMITS.field): PlainText => ({
   emoji: false,
 });
 
-const findingLine = (n: Notification): string => `${notificationLabel(n)} · ${n.finding.ruleId}: ${n.finding.detail}`;
+const findingLine = (n: Notification, run: RunInfo): string =>
+  `${notificationLabel(n)}${decidedNote(n, run)} · ${n.finding.ruleId}: ${n.finding.detail}`;
 
 /** A cluster's notifications as sections of at most 10 fields, each with the notifications it shows. */
-function groupSections(group: ClusterGroup): { block: SlackBlock; shows: readonly Notification[] }[] {
+function groupSections(group: ClusterGroup, run: RunInfo): { block: SlackBlock; shows: readonly Notification[] }[] {
   const sections: { block: SlackBlock; shows: readonly Notification[] }[] = [];
   for (let i = 0; i < group.notifications.length; i += SLACK_LIMITS.fields) {
     const shows = group.notifications.slice(i, i + SLACK_LIMITS.fields);
@@ -60,7 +62,7 @@ function groupSections(group: ClusterGroup): { block: SlackBlock; shows: readonl
           i === 0 ? `Cluster ${group.label}` : `Cluster ${group.label} (continued)`,
           SLACK_LIMITS.sectionText,
         ),
-        fields: shows.map((n) => plain(findingLine(n), 600)),
+        fields: shows.map((n) => plain(findingLine(n, run), 600)),
       },
       shows,
     });
@@ -87,7 +89,10 @@ function criticalMessage(n: Notification, run: RunInfo): RenderedMessage<SlackMe
     { type: "context", elements: [plain(runLine(run), 300)] },
     {
       type: "section",
-      text: plain(`${notificationLabel(n)} · ${n.finding.ruleId} · ${n.finding.title}`, SLACK_LIMITS.sectionText),
+      text: plain(
+        `${notificationLabel(n)}${decidedNote(n, run)} · ${n.finding.ruleId} · ${n.finding.title}`,
+        SLACK_LIMITS.sectionText,
+      ),
       fields: [
         plain(`Cluster: ${n.finding.clusterName ?? "(whole scope)"}`),
         plain(scopeLabel(n.finding)),
@@ -113,7 +118,7 @@ export function renderSlackMessages(plan: MessagePlan, run: RunInfo, store: stri
   const reserve = 2; // divider + overflow line
   let full = false;
   for (const group of plan.digest) {
-    for (const section of groupSections(group)) {
+    for (const section of groupSections(group, run)) {
       const fitsBlocks = head.length + body.length + 1 + reserve <= SLACK_LIMITS.blocks;
       const fitsChars = sizeOf([...head, ...body, section.block]) + 3200 <= SLACK_LIMITS.message;
       if (!fitsBlocks || !fitsChars) {

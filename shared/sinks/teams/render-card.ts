@@ -2,6 +2,7 @@ import type { Notification, RunInfo } from "../../engine/ports.js";
 import {
   type ClusterGroup,
   cleanText,
+  decidedNote,
   headline,
   type MessagePlan,
   notificationLabel,
@@ -63,7 +64,12 @@ const colorOf = (n: Notification): TextBlock["color"] =>
       ? "Attention"
       : "Warning";
 
-function groupContainer(group: ClusterGroup, shows: readonly Notification[], continued: boolean): Container {
+function groupContainer(
+  group: ClusterGroup,
+  shows: readonly Notification[],
+  continued: boolean,
+  run: RunInfo,
+): Container {
   return {
     type: "Container",
     separator: true,
@@ -80,7 +86,7 @@ function groupContainer(group: ClusterGroup, shows: readonly Notification[], con
         type: "FactSet",
         // Fact titles are trusted (our labels and rule IDs); values are escaped.
         facts: shows.map((n) => ({
-          title: `${notificationLabel(n)} · ${n.finding.ruleId}`,
+          title: `${notificationLabel(n)}${decidedNote(n, run)} · ${n.finding.ruleId}`,
           value: teamsEscape(n.finding.detail, 700),
         })),
       },
@@ -128,7 +134,7 @@ function criticalMessage(n: Notification, run: RunInfo): RenderedMessage<TeamsMe
         items: [
           {
             type: "TextBlock",
-            text: `**${notificationLabel(n)}** · ${n.finding.ruleId}`,
+            text: `**${notificationLabel(n)}${decidedNote(n, run)}** · ${n.finding.ruleId}`,
             wrap: true,
             color: colorOf(n),
           },
@@ -165,7 +171,7 @@ export function renderTeamsMessages(plan: MessagePlan, run: RunInfo, store: stri
   for (const group of plan.digest) {
     for (let i = 0; i < group.notifications.length; i += 10) {
       const shows = group.notifications.slice(i, i + 10);
-      const candidate = groupContainer(group, shows, i > 0);
+      const candidate = groupContainer(group, shows, i > 0, run);
       if (messageBytes(envelope([...head, ...body, candidate])) + overflowReserve > MAX_MESSAGE_BYTES) {
         full = true;
         break;
