@@ -9,7 +9,8 @@ import { auditBlindSpot } from "../../shared/rules/audit-blind-spot/audit-blind-
 /** The engine is tested with two rules: the lifecycle, not the rule catalogue, is under test. */
 const ALL_RULES = [apiServerPublic, auditBlindSpot];
 
-import { cluster } from "../support/helpers.js";
+import { istioIngressPublic } from "../../shared/rules/istio-ingress-public/istio-ingress-public.js";
+import { cluster, exposure } from "../support/helpers.js";
 import { memoryStore, recordingNotifier } from "../support/memory-store.js";
 
 const SUB = "11111111-1111-1111-1111-111111111111";
@@ -141,6 +142,30 @@ describe("runAudit", () => {
     const back = await run();
     expect(back.findings[0]).toMatchObject({ state: "new", status: "fail", firstSeen });
     expect(sentKinds(slack)).toEqual([["new:public-a"], ["resolved:public-a"], ["new:public-a"]]);
+  });
+
+  it("resolves a deleted Service's exposure, and alerts again when it is recreated; an unread network resolves nothing", async () => {
+    const slack = recordingNotifier("slack");
+    const network: CoverageEntry = { ...covered, source: "service-exposure" };
+    const gateway = exposure();
+    const collector = collectorOf({ clusters: [cluster()], exposures: [gateway], coverage: [covered, network] });
+    const { run } = await setup({ notifiers: [slack], collectors: [collector], rules: [istioIngressPublic] });
+    expect((await run()).findings.map((f) => [f.status, f.state])).toEqual([["fail", "new"]]);
+    // The network of the subscription could not be read: the gateway's finding stays as it was.
+    collector.part = { clusters: [cluster()], coverage: [covered] };
+    const unread = await run();
+    expect(unread.run.counts.resolved).toBe(0);
+    // Read again, the Service is gone: resolved.
+    collector.part = { clusters: [cluster()], coverage: [covered, network] };
+    const gone = await run();
+    expect(gone.findings.some((f) => f.state === "resolved" && f.detail.startsWith("No longer found"))).toBe(true);
+    collector.part = { clusters: [cluster()], exposures: [gateway], coverage: [covered, network] };
+    await run();
+    expect(slack.sent.map((b) => b.map((n) => `${n.intent.kind}:${n.finding.ruleId}`))).toEqual([
+      ["new:istio-ingress-public"],
+      ["resolved:istio-ingress-public"],
+      ["new:istio-ingress-public"],
+    ]);
   });
 
   it("resolves nothing in a scope that was a blind spot in this run", async () => {
