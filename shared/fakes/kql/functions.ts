@@ -380,10 +380,13 @@ define("indexof", (call) => {
     if (from === null || span === null || nth === null || span < -1 || nth < 0) return null;
     const begin = from < 0 ? Math.max(0, text.length + from) : from;
     if (begin > text.length) return -1;
-    const end = span === -1 ? text.length : Math.min(text.length, begin + span);
+    // Like .NET IndexOf(value, start, count): a match must lie within `length` positions of where
+    // each search starts; the next occurrence is searched from just after the previous one.
     let at = begin - 1;
     for (let found = 0; found < Math.max(1, nth); found++) {
-      at = text.indexOf(needle, at + 1);
+      const searchFrom = at + 1;
+      const end = span === -1 ? text.length : Math.min(text.length, searchFrom + span);
+      at = text.indexOf(needle, searchFrom);
       if (at < 0 || at + needle.length > end) return -1;
     }
     return at;
