@@ -177,10 +177,11 @@ function extend(node: KNode, input: Table, context: TabularContext): Table {
   let nextDerived = 0;
   const columns = [...input.columns];
   const steps: { index: number; evaluate: Evaluator }[] = [];
+  // As the binder rules, every expression sees the input columns, not the ones this extend defines.
+  const scope = scopeFor(input.columns, context);
   for (const expression of listChild(node, "Expressions")) {
     rejectCompoundNames(expression);
-    // Each expression sees the columns the earlier ones defined.
-    const compiled = compileScalar(expression, scopeFor(columns, context));
+    const compiled = compileScalar(expression, scope);
     const named = kindOf(expression) === "SimpleNamedExpression";
     let name = named ? nameOf(expression) : referencedColumn(expression);
     if (name === undefined || !columns.some((c) => c.name === name)) {
@@ -195,7 +196,7 @@ function extend(node: KNode, input: Table, context: TabularContext): Table {
   }
   const rows = input.rows.map((row) => {
     const next = row.slice();
-    for (const step of steps) next[step.index] = step.evaluate(next);
+    for (const step of steps) next[step.index] = step.evaluate(row);
     return next;
   });
   return { columns: conform(node, columns, false), rows };
@@ -677,8 +678,9 @@ function lookup(node: KNode, left: Table, context: TabularContext): Table {
 
 function union(node: KNode, input: Table | undefined, context: TabularContext): Table {
   const options = operatorOptions(node, context, ["kind", "withsource", "source"]);
+  // kind=inner keeps the common columns, but the language service binds it like outer: refuse it.
   const kind = (options.get("kind") ?? "outer").toLowerCase();
-  if (kind !== "outer" && kind !== "inner") throw notImplemented(`union kind=${kind}`);
+  if (kind !== "outer") throw notImplemented(`union kind=${kind}`);
   const sourceColumn = options.get("withsource") ?? options.get("source");
   const operands: { table: Table; source: string }[] = [];
   if (input) operands.push({ table: input, source: "" });
@@ -696,10 +698,7 @@ function union(node: KNode, input: Table | undefined, context: TabularContext): 
   for (const { table } of operands) {
     for (const column of table.columns) if (!columns.some((c) => c.name === column.name)) columns.push(column);
   }
-  const merged =
-    kind === "inner"
-      ? columns.filter((c) => operands.every((o) => o.table.columns.some((x) => x.name === c.name)))
-      : columns;
+  const merged = columns;
   const rows: Row[] = [];
   for (const { table, source } of operands) {
     const mapping = merged.map((c) => table.columns.findIndex((x) => x.name === c.name && x.type === c.type));
