@@ -14,7 +14,7 @@ const samples: KqlTableData = {
 };
 const data = { S: samples };
 
-const one = (aggregate: string, by = ""): unknown =>
+const one = (aggregate: string, by = ""): unknown[] =>
   run(`S | summarize r = ${aggregate}${by ? ` by ${by}` : ""}`, data).rows.map((r) => r.at(-1));
 
 describe("aggregates", () => {
