@@ -120,7 +120,8 @@ function applyOperator(node: KNode, input: Table, context: TabularContext): Tabl
     case "DistinctOperator":
       return distinct(node, input, context);
     case "CountOperator":
-      return { columns: conform(node, [{ name: "Count", type: "long" }], false), rows: [[input.rows.length]] };
+      // `count as N` names the column N; the binder knows the name.
+      return { columns: conform(node, [{ name: "Count", type: "long" }], true), rows: [[input.rows.length]] };
     case "JoinOperator":
       return join(node, input, context);
     case "LookupOperator":

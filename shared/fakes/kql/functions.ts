@@ -131,7 +131,7 @@ define("tostring", (call) => {
   return (row) => toKqlString(evaluate(row), type);
 });
 
-define(["todatetime", "todate"], (call) => {
+define("todatetime", (call) => {
   const { evaluate, type } = call.arg(0);
   if (type === "datetime") return evaluate;
   if (type !== "string" && type !== "dynamic") throw notImplemented(`todatetime() of a ${type}`);

@@ -118,7 +118,8 @@ function bindLet(statement: KNode, context: TabularContext, variables: Map<strin
   const kind = kusto().kindName(expression);
   if (kind === "FunctionDeclaration") throw notImplemented(`let ${name} = (...) { ... } (user functions)`);
   if (expression.ResultType?.Columns) {
-    // Tabular lets are evaluated on first use and then shared, like materialize().
+    // Tabular lets are evaluated on first use and then shared, like materialize(). Kusto forbids
+    // redeclaring a name, so the bindings a lazy let sees cannot change before it runs.
     let cached: Table | undefined;
     variables.set(name, {
       kind: "table",

@@ -46,6 +46,13 @@ describe("aggregates", () => {
     ["make_set_if(v, v > 1)", [[3, 5]]],
     ["make_bag(d)", [{ k1: 1, k2: 2 }]],
     ["make_bag_if(d, v == 1)", [{ k1: 1 }]],
+    ["count_distinctif(s, v > 1)", [2]],
+    ["take_anyif(s, g == 'b')", [""]],
+    ["anyif(v, v > 3)", [5]],
+    ["makeset(g)", [["a", "b"]]],
+    ["makelist(g)", [["a", "a", "a", "b"]]],
+    ["make_list_with_nulls(v)", [[1, 3, null, 5]]],
+    ["make_dictionary(d)", [{ k1: 1, k2: 2 }]],
     ["make_list(t)", [[at("2024-01-01T00:00:00Z"), at("2024-01-03T00:00:00Z"), at("2024-01-02T00:00:00Z")]]],
   ])("%s", (aggregate, expected) => {
     const values = one(aggregate);

@@ -170,6 +170,7 @@ describe("distinct and count", () => {
       ],
     ],
     ["Nodes | count", [{ Count: 4 }]],
+    ["Nodes | count as N", [{ N: 4 }]],
     ["Nodes | where Status == 'Ready' | count", [{ Count: 3 }]],
   ])("%s", (text, expected) => {
     expect(query(text)).toEqual(expected);
@@ -440,6 +441,16 @@ describe("statements", () => {
     const text =
       "declare query_parameters(minimum:long = 2, who:string = 'x'); Items | where n >= minimum | project name";
     expect(query(text)).toEqual([{ name: "a" }, { name: "d" }]);
+  });
+
+  it("rejects redeclaring a let name, as Kusto does", () => {
+    expect(() => run("let m = 2; let m = 100; Items")).toThrow(/'m' has already been declared/);
+  });
+
+  it("column_ifexists() falls back when the column is missing", () => {
+    expect(
+      query("Items | where name == 'a' | project v = column_ifexists('n', 0), w = column_ifexists('nope', 7)"),
+    ).toEqual([{ v: 3, w: 7 }]);
   });
 
   it("ignores comments", () => {
