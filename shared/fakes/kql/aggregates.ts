@@ -155,7 +155,7 @@ const averaging =
   (call) => {
     const { evaluate } = numericArgument(call, 0);
     const test = conditional ? predicate(call, 1) : always;
-    return single("real", () => {
+    return single(call.resultType, () => {
       let total = 0;
       let count = 0;
       return {
