@@ -2,7 +2,7 @@ import type { Compiled, Row, Scope } from "./context.js";
 import { notImplemented } from "./errors.js";
 import { child, type KNode, kusto, listChild } from "./kusto.js";
 import { isKqlType, type KqlColumn, type KqlType } from "./types.js";
-import { isBag, toDynamic, toJsonText } from "./values.js";
+import { emptyOf, isBag, toDynamic, valueKey } from "./values.js";
 
 // Aggregation functions of summarize. Nulls are ignored; an empty group yields Kusto's defaults:
 // 0 for count/dcount/sum, [] / {} for make_*, NaN for avg, null for the others.
@@ -64,13 +64,6 @@ function predicate(call: AggregateArgs, index: number): (row: Row) => boolean {
 
 const always = (): boolean => true;
 
-/** Distinct-value key: structures by their JSON text, datetimes inside dynamics by time. */
-const distinctKey = (value: unknown): unknown => {
-  if (value instanceof Date) return `d:${value.getTime()}`;
-  if (typeof value === "object" && value !== null) return `j:${toJsonText(value)}`;
-  return value;
-};
-
 define(["count"], () => {
   // count() counts rows; Kusto's count(expr) counts rows too (nulls included).
   return single("long", () => {
@@ -103,7 +96,7 @@ const distinctCount =
         add: (row) => {
           if (!test(row)) return;
           const value = evaluate(row);
-          if (!isNull(value)) seen.add(distinctKey(value));
+          if (!isNull(value)) seen.add(valueKey(value));
         },
         value: () => seen.size,
       };
@@ -236,8 +229,6 @@ function projectedColumns(
   return { outputs, read: (row) => readers.map((r) => r(row)) };
 }
 
-const emptyOf = (type: KqlType): unknown => (type === "string" ? "" : null);
-
 const argExtremum =
   (sign: 1 | -1): AggregateFactory =>
   (call) => {
@@ -319,7 +310,7 @@ const collecting =
       const push = (value: unknown): void => {
         if (items.length >= limit) return;
         if (kind === "set") {
-          const key = distinctKey(value);
+          const key = valueKey(value);
           if (seen.has(key)) return;
           seen.add(key);
         }

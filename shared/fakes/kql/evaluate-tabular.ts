@@ -13,7 +13,15 @@ import { internalError, KqlError, notImplemented } from "./errors.js";
 import { compileScalar } from "./evaluate-scalar.js";
 import { boundColumns, child, type KNode, kusto, listChild, optionalChild } from "./kusto.js";
 import type { KqlColumn, KqlType } from "./types.js";
-import { isNumericType, parseDateTimeText, parseGuidText, parseTimespanText, toDynamic, toJsonText } from "./values.js";
+import {
+  emptyOf,
+  isNumericType,
+  parseDateTimeText,
+  parseGuidText,
+  parseTimespanText,
+  toDynamic,
+  valueKey,
+} from "./values.js";
 
 /** What tabular evaluation needs beyond the scalar context: the data and the query text. */
 export interface TabularContext extends QueryContext {
@@ -24,9 +32,6 @@ export interface TabularContext extends QueryContext {
 }
 
 const kindOf = (node: KNode): string => kusto().kindName(node);
-
-/** The empty value of a column type: strings are never null in Kusto, so outer joins fill "". */
-const emptyOf = (type: KqlType): unknown => (type === "string" ? "" : null);
 
 // Numbers share one representation, so int/long/real/decimal may differ between our view and the binder's.
 const sameRepresentation = (a: KqlType, b: KqlType): boolean => a === b || (isNumericType(a) && isNumericType(b));
@@ -269,13 +274,6 @@ function projectRename(node: KNode, input: Table): Table {
   return { columns: conform(node, columns, false), rows: input.rows };
 }
 
-/** Map key of a group-by or join value: dynamic structures by their JSON text. */
-const groupKey = (value: unknown): unknown => {
-  if (value instanceof Date) return `d:${value.getTime()}`;
-  if (typeof value === "object" && value !== null) return `j:${toJsonText(value)}`;
-  return value;
-};
-
 /** A hash map keyed by a tuple of values, as nested maps (no per-row string building). */
 class TupleMap<V> {
   private readonly root = new Map<unknown, unknown>();
@@ -286,7 +284,7 @@ class TupleMap<V> {
     let level: unknown = this.root;
     for (let i = 0; i < this.width; i++) {
       if (!(level instanceof Map)) return undefined;
-      level = level.get(groupKey(keys[i]));
+      level = level.get(valueKey(keys[i]));
     }
     return level as V | undefined;
   }
@@ -294,7 +292,7 @@ class TupleMap<V> {
   set(keys: readonly unknown[], value: V): void {
     let level = this.root;
     for (let i = 0; i < this.width - 1; i++) {
-      const key = groupKey(keys[i]);
+      const key = valueKey(keys[i]);
       let next = level.get(key);
       if (!(next instanceof Map)) {
         next = new Map<unknown, unknown>();
@@ -302,7 +300,7 @@ class TupleMap<V> {
       }
       level = next as Map<unknown, unknown>;
     }
-    level.set(groupKey(keys[this.width - 1]), value);
+    level.set(valueKey(keys[this.width - 1]), value);
   }
 }
 

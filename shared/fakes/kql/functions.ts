@@ -16,8 +16,8 @@ import {
   parseJsonText,
   parseTimespanText,
   toDynamic,
-  toJsonText,
   toKqlString,
+  valueKey,
 } from "./values.js";
 
 // Scalar functions. Each implementation gets its call site and returns a per-row closure; calls whose
@@ -877,13 +877,6 @@ define(
 
 // ---- dynamic -------------------------------------------------------------------------------------------
 
-/** The key values compare by inside arrays (set functions, set_has_element): JSON for structures. */
-const elementKey = (value: unknown): unknown => {
-  if (value instanceof Date) return `d:${value.getTime()}`;
-  if (typeof value === "object" && value !== null) return `j:${toJsonText(value)}`;
-  return value;
-};
-
 define("array_length", (call) => {
   const read = dynamicArg(call, 0);
   return (row) => {
@@ -906,8 +899,8 @@ define("set_has_element", (call) => {
   return (row) => {
     const value = array(row);
     if (!Array.isArray(value)) return null;
-    const key = elementKey(element(row));
-    return value.some((v) => elementKey(v) === key);
+    const key = valueKey(element(row));
+    return value.some((v) => valueKey(v) === key);
   };
 });
 
@@ -917,8 +910,8 @@ define("array_index_of", (call) => {
   return (row) => {
     const value = array(row);
     if (!Array.isArray(value)) return null;
-    const key = elementKey(element(row));
-    return value.findIndex((v) => elementKey(v) === key);
+    const key = valueKey(element(row));
+    return value.findIndex((v) => valueKey(v) === key);
   };
 });
 
@@ -954,7 +947,7 @@ const setOperation =
       if (!arrays.every(Array.isArray)) return null;
       const seen = new Set<unknown>();
       return combine(arrays).filter((v) => {
-        const key = elementKey(v);
+        const key = valueKey(v);
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
@@ -969,13 +962,13 @@ define(
 define(
   "set_intersect",
   setOperation(([first = [], ...rest]) =>
-    first.filter((v) => rest.every((s) => s.some((w) => elementKey(w) === elementKey(v)))),
+    first.filter((v) => rest.every((s) => s.some((w) => valueKey(w) === valueKey(v)))),
   ),
 );
 define(
   "set_difference",
   setOperation(([first = [], ...rest]) =>
-    first.filter((v) => !rest.some((s) => s.some((w) => elementKey(w) === elementKey(v)))),
+    first.filter((v) => !rest.some((s) => s.some((w) => valueKey(w) === valueKey(v)))),
   ),
 );
 

@@ -193,6 +193,21 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const parseGuidText = (text: string): string | null =>
   GUID.test(text.trim()) ? text.trim().toLowerCase() : null;
 
+/**
+ * The key a value is grouped, deduplicated or matched by (summarize by, dcount, make_set, join):
+ * scalars as they are, structures by their JSON text, datetimes inside dynamics by their time.
+ */
+export const valueKey = (value: unknown): unknown => {
+  // Derived keys start with NUL, and so does any string that could be mistaken for one.
+  if (value instanceof Date) return `\u0000d${value.getTime()}`;
+  if (typeof value === "object" && value !== null) return `\u0000j${toJsonText(value)}`;
+  if (typeof value === "string" && value.charCodeAt(0) === 0) return `\u0000s${value}`;
+  return value;
+};
+
+/** The empty value of a type: strings are never null in Kusto, so they are empty instead. */
+export const emptyOf = (type: KqlType): unknown => (type === "string" ? "" : null);
+
 /** Deep equality of two dynamic values (== between dynamics). */
 export function dynamicEquals(a: unknown, b: unknown): boolean {
   if (a instanceof Date || b instanceof Date) {

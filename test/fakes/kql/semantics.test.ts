@@ -108,6 +108,13 @@ describe("KQL semantics", () => {
     expect(scalar("1 / 0")).toBeNull();
   });
 
+  it("keeps strings that look like JSON apart from the structures they spell", () => {
+    expect(scalar("array_length(set_union(dynamic(['[1]', '\\u0000j[1]']), dynamic([[1]])))")).toBe(3);
+    const table: KqlTableData = { columns: { d: "dynamic" }, rows: [{ d: "[1]" }, { d: [1] }, { d: "\u0000j[1]" }] };
+    // make_set() adds the elements of an array value.
+    expect(run("T | summarize dcount(d), make_set(d)", { T: table }).rows).toEqual([[3, ["[1]", 1, "\u0000j[1]"]]]);
+  });
+
   it("outer joins fill unmatched string columns with empty strings, others with null", () => {
     const l: KqlTableData = { columns: { k: "string" }, rows: [{ k: "x" }] };
     const r: KqlTableData = { columns: { k: "string", v: "long" }, rows: [] };
