@@ -90,6 +90,7 @@ export function runKql(query: string, data: Readonly<Record<string, KqlTableData
     },
   };
 
+  if (listChild(bound.code.Syntax, "Directives").length > 0) throw notImplemented("query directives (#...)");
   let result: Table | undefined;
   for (const statement of listChild(bound.code.Syntax, "Statements")) {
     const kind = api.kindName(statement);

@@ -41,6 +41,9 @@ describe("KqlError", () => {
     ["Nodes | evaluate bag_unpack(Labels)", /operator Evaluate is not implemented/],
     ["Nodes | summarize percentiles(TimeGenerated, 50)", /percentiles\(\) is not implemented/],
     ["Nodes | where Computer like 'gpu%'", /operator like is not implemented/],
+    ["set truncationmaxrecords = 10; Nodes", /statement SetOption is not implemented/],
+    ["Nodes | take 1; Nodes | take 2", /several result tables is not implemented/],
+    ["Nodes | union isfuzzy=true Nodes", /Union option isfuzzy is not implemented/],
   ])("refuses what it does not implement: %s", (query, message) => {
     const error = failure(query);
     expect(error.code).toBe("NotImplemented");
