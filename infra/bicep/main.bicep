@@ -69,6 +69,19 @@ param gpuTableName string = 'gpuanomalies'
 @maxLength(63)
 param runsTableName string = 'auditruns'
 
+@description('Optional. Name of the table that keeps the history of EKS GPU node-group sizes. Also the value of AUDIT_GPU_HISTORY_TABLE.')
+@minLength(3)
+@maxLength(63)
+param gpuHistoryTableName string = 'gpuhistory'
+
+@description('Optional. Name of the table for mutelist entries. Also the value of AUDIT_MUTES_TABLE.')
+@minLength(3)
+@maxLength(63)
+param mutesTableName string = 'auditmutes'
+
+@description('Optional. AUDIT_MUTELIST: an https URL (for example a blob in the audit storage account, read with the managed identity) of a YAML or JSON mutelist. Empty = only the mutes table.')
+param mutelistUrl string = ''
+
 // ---- Monitoring ----
 
 @description('Optional. Retention of the Log Analytics workspace behind Application Insights, in days.')
@@ -216,6 +229,9 @@ var auditAppSettings = {
   AUDIT_FINDINGS_TABLE: findingsTableName
   AUDIT_GPU_TABLE: gpuTableName
   AUDIT_RUNS_TABLE: runsTableName
+  AUDIT_GPU_HISTORY_TABLE: gpuHistoryTableName
+  AUDIT_MUTES_TABLE: mutesTableName
+  AUDIT_MUTELIST: mutelistUrl
   AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: string(notifyMaxCriticalMessages)
   AUDIT_NOTIFY_REMIND_AFTER_HOURS: notifyRemindAfterHours == 0 ? '' : string(notifyRemindAfterHours)
   AUDIT_RULE_CONFIG: empty(ruleConfig) ? '' : string(ruleConfig)
@@ -243,6 +259,8 @@ module storage 'modules/storage.bicep' = {
       findingsTableName
       gpuTableName
       runsTableName
+      gpuHistoryTableName
+      mutesTableName
     ]
   }
 }

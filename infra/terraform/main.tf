@@ -23,6 +23,8 @@ locals {
     findings = var.findings_table_name
     gpu      = var.gpu_table_name
     runs     = var.runs_table_name
+    history  = var.gpu_history_table_name
+    mutes    = var.mutes_table_name
   }
 
   # Built-in role definition IDs (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
@@ -117,6 +119,9 @@ locals {
     AUDIT_FINDINGS_TABLE               = var.findings_table_name
     AUDIT_GPU_TABLE                    = var.gpu_table_name
     AUDIT_RUNS_TABLE                   = var.runs_table_name
+    AUDIT_GPU_HISTORY_TABLE            = var.gpu_history_table_name
+    AUDIT_MUTES_TABLE                  = var.mutes_table_name
+    AUDIT_MUTELIST                     = var.mutelist_url == null ? "" : var.mutelist_url
     AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES = tostring(var.notify_max_critical_messages)
     AUDIT_NOTIFY_REMIND_AFTER_HOURS    = var.notify_remind_after_hours == null ? "" : tostring(var.notify_remind_after_hours)
     AUDIT_RULE_CONFIG                  = length(var.rule_config) == 0 ? "" : jsonencode(var.rule_config)
@@ -136,6 +141,8 @@ locals {
     AUDIT_WEBHOOK_ALLOWED_HOSTS     = length(var.webhook_allowed_hosts) > 0
     AUDIT_NOTIFY_REMIND_AFTER_HOURS = var.notify_remind_after_hours != null
     AUDIT_RULE_CONFIG               = length(var.rule_config) > 0
+    AUDIT_MUTELIST                  = var.mutelist_url != null
+    AUDIT_MUTELIST                  = var.mutelist_url != null
   }
 
   app_settings = {

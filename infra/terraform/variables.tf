@@ -134,6 +134,41 @@ variable "runs_table_name" {
   }
 }
 
+variable "gpu_history_table_name" {
+  type        = string
+  description = "Name of the table that keeps the history of EKS GPU node-group sizes. Also the value of AUDIT_GPU_HISTORY_TABLE."
+  default     = "gpuhistory"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9]{2,62}$", var.gpu_history_table_name))
+    error_message = "gpu_history_table_name must be 3 to 63 letters or digits and start with a letter."
+  }
+}
+
+variable "mutes_table_name" {
+  type        = string
+  description = "Name of the table for mutelist entries. Also the value of AUDIT_MUTES_TABLE."
+  default     = "auditmutes"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9]{2,62}$", var.mutes_table_name))
+    error_message = "mutes_table_name must be 3 to 63 letters or digits and start with a letter."
+  }
+}
+
+variable "mutelist_url" {
+  type        = string
+  description = "AUDIT_MUTELIST: an https URL (for example a blob in the audit storage account, read with the managed identity) of a YAML or JSON mutelist. null = only the mutes table."
+  default     = null
+
+  validation {
+    condition     = var.mutelist_url == null || can(regex("^https://", var.mutelist_url))
+    error_message = "mutelist_url must be an https URL."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Monitoring
 # ---------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Environment, loadSettings } from "../config/settings.js";
 import { composeAudit } from "../engine/compose.js";
 import type { Logger } from "../engine/ports.js";
 import { type RunReport, runAudit } from "../engine/run-audit.js";
 import { ConfigError, describeError } from "../errors.js";
+import { repoRoot } from "../paths.js";
 import { renderOcsf } from "./render-ocsf.js";
 import { renderCsv, renderTable } from "./render-report.js";
 
@@ -64,7 +66,7 @@ export async function runCli(argv: readonly string[], env: Environment, io: CliI
 
   let settings: ReturnType<typeof loadSettings>;
   try {
-    settings = loadSettings(env);
+    settings = loadSettings(env, { localStoreDirectory: join(repoRoot(), ".cache", "store") });
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);

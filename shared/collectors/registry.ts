@@ -2,6 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { Settings } from "../config/settings.js";
 import type { Collector } from "../engine/ports.js";
 import type { Cloud } from "../model/cluster.js";
+import type { EntityTable } from "../store/entity-table.js";
 import type { AwsClientOverrides } from "./aws/aws-sdk.js";
 
 /** Test and demo harnesses shorten retries; production keeps the SDK defaults. */
@@ -14,11 +15,14 @@ export interface ClientTuning {
   readonly awsClientOverrides?: AwsClientOverrides;
 }
 
-/** What the composition root hands every collector factory: settings and the shared credentials. */
+/** What the composition root hands every collector and report-sink factory: settings, credentials, tables. */
 export interface CollectorEnvironment {
   readonly settings: Settings;
   /** The one Azure credential of the run, with its token cache. */
   readonly azureCredential: () => TokenCredential;
+  /** Opens a table of the configured store (Azure Table Storage, or the CLI's local files). */
+  readonly tables: (name: string) => Promise<EntityTable>;
+  readonly clock: () => Date;
   readonly tuning: ClientTuning;
 }
 

@@ -147,6 +147,25 @@ export const SETTING_SPECS = [
     deployed: true,
   },
   {
+    name: "AUDIT_GPU_HISTORY_TABLE",
+    description: "Stored history of EKS GPU node-group sizes (the spike detector's series on EKS); default gpuhistory.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_MUTES_TABLE",
+    description: "Mutelist entries kept in a table (same fields as the mutelist file); default auditmutes.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_MUTELIST",
+    description:
+      "Mutelist file (YAML or JSON): a local path or an https URL (a blob is read with the managed identity unless the URL carries a SAS). Every entry needs an expiry, an owner and a reason.",
+    secret: false,
+    deployed: true,
+  },
+  {
     name: "AUDIT_RUNS_TABLE",
     description:
       "Run history table (one row per run: coverage, counts, gaps, duration, sink results); default auditruns.",

@@ -38,10 +38,18 @@ export interface Settings {
   };
   readonly table:
     | { readonly kind: "connectionString"; readonly connectionString: string }
-    | { readonly kind: "endpoint"; readonly endpoint: string };
+    | { readonly kind: "endpoint"; readonly endpoint: string }
+    /** The CLI's local store: JSON files under this directory, same behaviour as the table. */
+    | { readonly kind: "local"; readonly directory: string };
   readonly findingsTable: string;
   readonly gpuTable: string;
   readonly runsTable: string;
+  /** Stored history of EKS GPU node-group sizes, one row per node group per run. */
+  readonly gpuHistoryTable: string;
+  /** Mutelist entries kept in a table, merged with `mutelist`. */
+  readonly mutesTable: string;
+  /** The mutelist file: a local path or an https URL (a blob, read with the managed identity unless it carries a SAS). */
+  readonly mutelist: string | null;
   /** Each rule's config: `AUDIT_RULE_CONFIG` over the rule's defaults. */
   readonly ruleConfigs: ReadonlyMap<string, unknown>;
 }
@@ -105,7 +113,14 @@ export function hostMatches(host: string, patterns: readonly string[]): boolean 
  * Reads every contract setting, reports every problem at once, and never echoes a
  * secret value in a message.
  */
-export function loadSettings(env: Environment, rules: readonly Rule[] = ALL_RULES): Settings {
+export interface LoadOptions {
+  readonly rules?: readonly Rule[];
+  /** When set, a missing table setting means the local store in this directory (the CLI); else it is an error. */
+  readonly localStoreDirectory?: string;
+}
+
+export function loadSettings(env: Environment, options: LoadOptions = {}): Settings {
+  const rules = options.rules ?? ALL_RULES;
   const problems: string[] = [];
   const read = (name: SettingName): string | undefined => {
     const value = env[name]?.trim();
@@ -282,9 +297,11 @@ export function loadSettings(env: Environment, rules: readonly Rule[] = ALL_RULE
   if (connectionString && endpointRaw) {
     problems.push("AUDIT_TABLE_CONNECTION_STRING and AUDIT_TABLE_ENDPOINT are both set: set exactly one");
   } else if (!connectionString && !endpointRaw) {
-    problems.push(
-      "AUDIT_TABLE_CONNECTION_STRING or AUDIT_TABLE_ENDPOINT is required (the findings store): set exactly one",
-    );
+    if (options.localStoreDirectory) table = { kind: "local", directory: options.localStoreDirectory };
+    else
+      problems.push(
+        "AUDIT_TABLE_ENDPOINT (or AUDIT_TABLE_CONNECTION_STRING) is required: the function keeps findings, their lifecycle and owed chat notifications in Azure Table Storage (the local store under .cache/ is for `npm run audit` only)",
+      );
   } else if (connectionString) {
     if (!/(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(connectionString)) {
       problems.push(
@@ -308,14 +325,37 @@ export function loadSettings(env: Environment, rules: readonly Rule[] = ALL_RULE
   );
   const gpuTable = check("AUDIT_GPU_TABLE", tableName, read("AUDIT_GPU_TABLE") ?? "gpuanomalies", "gpuanomalies");
   const runsTable = check("AUDIT_RUNS_TABLE", tableName, read("AUDIT_RUNS_TABLE") ?? "auditruns", "auditruns");
+  const gpuHistoryTable = check(
+    "AUDIT_GPU_HISTORY_TABLE",
+    tableName,
+    read("AUDIT_GPU_HISTORY_TABLE") ?? "gpuhistory",
+    "gpuhistory",
+  );
+  const mutesTable = check("AUDIT_MUTES_TABLE", tableName, read("AUDIT_MUTES_TABLE") ?? "auditmutes", "auditmutes");
   const tableNames = [
     ["AUDIT_FINDINGS_TABLE", findingsTable],
     ["AUDIT_GPU_TABLE", gpuTable],
     ["AUDIT_RUNS_TABLE", runsTable],
+    ["AUDIT_GPU_HISTORY_TABLE", gpuHistoryTable],
+    ["AUDIT_MUTES_TABLE", mutesTable],
   ] as const;
   for (const [i, [nameA, a]] of tableNames.entries())
     for (const [nameB, b] of tableNames.slice(i + 1))
       if (a.toLowerCase() === b.toLowerCase()) problems.push(`${nameA} and ${nameB} must name different tables`);
+
+  const mutelistRaw = read("AUDIT_MUTELIST") ?? null;
+  if (mutelistRaw !== null && /^[a-z][a-z0-9+.-]*:\/\//i.test(mutelistRaw)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(mutelistRaw);
+    } catch {
+      problems.push("AUDIT_MUTELIST: not a valid URL (value not shown: it may carry a SAS)");
+    }
+    if (url && url.protocol !== "https:")
+      problems.push(`AUDIT_MUTELIST: a URL must use https (got ${url.protocol.replace(":", "")}); or give a file path`);
+    registerSecret(mutelistRaw);
+  }
+  const mutelist = mutelistRaw;
 
   // DefaultAzureCredential throws on an unknown value; report it with everything else.
   const tokenCredentials = env.AZURE_TOKEN_CREDENTIALS?.trim();
@@ -356,6 +396,9 @@ export function loadSettings(env: Environment, rules: readonly Rule[] = ALL_RULE
     findingsTable,
     gpuTable,
     runsTable,
+    gpuHistoryTable,
+    mutesTable,
+    mutelist,
     ruleConfigs,
   });
 }

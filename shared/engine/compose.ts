@@ -1,14 +1,15 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { type CachedCredential, cachedCredential } from "../collectors/azure/cached-credential.js";
 import { COLLECTORS } from "../collectors/index.js";
-import type { ClientTuning, CollectorRegistration } from "../collectors/registry.js";
+import type { ClientTuning, CollectorEnvironment, CollectorRegistration } from "../collectors/registry.js";
 import type { Settings } from "../config/settings.js";
 import type { Rule } from "../model/rule.js";
 import { ALL_RULES } from "../rules/index.js";
+import { REPORT_SINKS, type ReportSinkRegistration } from "../sinks/index.js";
 import type { PostOptions } from "../sinks/webhook/post-json.js";
 import type { EntityTable } from "../store/entity-table.js";
 import { createFindingStore } from "../store/finding-store.js";
-import type { Collector, FindingStore, Logger, Notifier, ProgressSink } from "./ports.js";
+import type { Collector, FindingStore, Logger, Notifier, ProgressSink, ReportSink } from "./ports.js";
 import type { AuditDeps } from "./run-audit.js";
 
 export interface ComposeOptions extends ClientTuning {
@@ -21,6 +22,7 @@ export interface ComposeOptions extends ClientTuning {
   /** Replaces the registries (tests run a subset). */
   readonly collectors?: readonly CollectorRegistration[];
   readonly rules?: readonly Rule[];
+  readonly reportSinks?: readonly ReportSinkRegistration[];
   /** Replaces the configured table store (the CLI's local store, tests). */
   readonly tables?: (name: string) => Promise<EntityTable>;
 }
@@ -50,9 +52,13 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
     }
     return credential;
   };
-  const environment = {
+  const tables = options.tables ?? (await configuredTables(settings, azureCredential));
+  const clock = options.clock ?? (() => new Date());
+  const environment: CollectorEnvironment = {
     settings,
     azureCredential,
+    tables,
+    clock,
     tuning: {
       ...(options.armRetry ? { armRetry: options.armRetry } : {}),
       ...(options.awsClientOverrides ? { awsClientOverrides: options.awsClientOverrides } : {}),
@@ -62,8 +68,10 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
   const collectors = built.filter((c): c is Collector => c !== null);
   const rules = options.rules ?? ALL_RULES;
 
-  const tables = options.tables ?? (await azureTables(settings, azureCredential));
   const [findingsTable, runsTable] = await Promise.all([tables(settings.findingsTable), tables(settings.runsTable)]);
+  const reportSinks = (
+    await Promise.all((options.reportSinks ?? REPORT_SINKS).map((r) => r.create(environment)))
+  ).filter((s): s is ReportSink => s !== null);
   const sources = new Map(rules.map((r) => [r.metadata.id, r.metadata.sources] as const));
   const store: FindingStore = createFindingStore({
     findings: findingsTable,
@@ -92,9 +100,10 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
     ruleConfigs: settings.ruleConfigs,
     store,
     notifiers,
+    reportSinks,
     minNotifySeverity: settings.notify.minSeverity,
     lifecycle: { reminderAfterHours: settings.notify.remindAfterHours },
-    clock: options.clock ?? (() => new Date()),
+    clock,
     log: options.log ?? consoleLogger,
     ...(options.progress ? { progress: options.progress } : {}),
     credential: () => credential,
@@ -112,16 +121,35 @@ function lazyDefaultCredential(): TokenCredential {
   };
 }
 
-async function azureTables(
+/** The configured table store: Azure Table Storage, or the CLI's local files (one JSON file per table). */
+async function configuredTables(
   settings: Settings,
   azureCredential: () => TokenCredential,
 ): Promise<(name: string) => Promise<EntityTable>> {
+  const location = settings.table;
+  if (location.kind === "local") {
+    const [{ mkdir }, { join }, { createMemoryTable }] = await Promise.all([
+      import("node:fs/promises"),
+      import("node:path"),
+      import("../store/memory-table.js"),
+    ]);
+    await mkdir(location.directory, { recursive: true });
+    const opened = new Map<string, Promise<EntityTable>>();
+    return (name) => {
+      let table = opened.get(name);
+      if (!table) {
+        table = createMemoryTable(name, { file: join(location.directory, `${name}.json`) });
+        opened.set(name, table);
+      }
+      return table;
+    };
+  }
   const { createAzureEntityTable, createTableClient } = await import("../store/azure-table.js");
   return async (name) => {
     const { client, target } = createTableClient(
-      settings.table.kind === "endpoint"
-        ? { kind: "endpoint", endpoint: settings.table.endpoint, credential: azureCredential() }
-        : { kind: "connectionString", connectionString: settings.table.connectionString },
+      location.kind === "endpoint"
+        ? { kind: "endpoint", endpoint: location.endpoint, credential: azureCredential() }
+        : { kind: "connectionString", connectionString: location.connectionString },
       name,
     );
     return createAzureEntityTable(client, target);

@@ -181,6 +181,20 @@ export interface Notifier {
   deliver(notifications: readonly Notification[], run: RunInfo, onAccepted: AcceptedHook): Promise<DeliveryResult>;
 }
 
+/**
+ * A sink that writes what the run found somewhere besides the findings table and
+ * chat (the FinOps GPU anomaly table). It runs after the findings are stored; never throws.
+ */
+export interface ReportSink {
+  readonly name: string;
+  readonly target: string;
+  write(input: {
+    readonly findings: readonly Finding[];
+    readonly inventory: Inventory;
+    readonly run: RunInfo;
+  }): Promise<SinkResult>;
+}
+
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;

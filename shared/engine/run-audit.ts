@@ -17,6 +17,7 @@ import type {
   Logger,
   Notifier,
   ProgressSink,
+  ReportSink,
   RunInfo,
   SinkResult,
 } from "./ports.js";
@@ -29,6 +30,8 @@ export interface AuditDeps {
   readonly ruleConfigs?: ReadonlyMap<string, unknown>;
   readonly store: FindingStore;
   readonly notifiers: readonly Notifier[];
+  /** Written after the findings: the FinOps GPU anomaly table. */
+  readonly reportSinks?: readonly ReportSink[];
   readonly mutes?: MuteMatcher;
   readonly minNotifySeverity: Severity;
   readonly lifecycle?: LifecycleOptions;
@@ -190,6 +193,21 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     progress(`writing ${rows.length} finding(s) to ${deps.store.target}`);
     const saved = await deps.store.saveFindings(rows, run);
     sinks.push(saved);
+    const reportFindings = findings.map(reportFinding);
+    const reports = Promise.all(
+      (deps.reportSinks ?? []).map((sink) =>
+        sink.write({ findings: reportFindings, inventory, run }).catch(
+          (error: unknown): SinkResult => ({
+            sink: sink.name,
+            target: sink.target,
+            ok: false,
+            delivered: 0,
+            failed: 0,
+            error: describeError(error),
+          }),
+        ),
+      ),
+    );
     if (request.notify) {
       // Channels are independent: each paces itself, and one outage never delays the other.
       const results = await Promise.all(
@@ -214,6 +232,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
         notified += result.deliveredKeys.length;
       }
     }
+    sinks.push(...(await reports));
   } else {
     // Lifecycle fields computed without history would overwrite firstSeen and state, and every alert would repeat.
     sinks.push({

@@ -122,7 +122,9 @@ describe("loadSettings", () => {
   });
 
   it("requires exactly one findings store", () => {
-    expect(problemsOf({}).join("\n")).toContain("AUDIT_TABLE_CONNECTION_STRING or AUDIT_TABLE_ENDPOINT is required");
+    expect(problemsOf({}).join("\n")).toContain("AUDIT_TABLE_ENDPOINT (or AUDIT_TABLE_CONNECTION_STRING) is required");
+    // The CLI may keep its state locally instead; the function may not.
+    expect(loadSettings({}, { localStoreDirectory: "/tmp/x" }).table).toEqual({ kind: "local", directory: "/tmp/x" });
     expect(problemsOf({ AUDIT_TABLE_ENDPOINT: "http://acct.table.core.windows.net" }).join("\n")).toContain(
       "AUDIT_TABLE_ENDPOINT: must be an https:// URL",
     );
