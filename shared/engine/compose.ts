@@ -84,6 +84,7 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
     ...(options.webhookPost ? { post: options.webhookPost } : {}),
     maxCriticalMessages: settings.notify.maxCriticalMessages,
     storeTarget: findingsTable.target,
+    azureCloud: settings.azure.cloud,
   };
   if (settings.notify.slackWebhookUrl) {
     const { createSlackNotifier } = await import("../sinks/slack/slack-notifier.js");

@@ -3,6 +3,7 @@
  * then sent; each accepted message removes the intents it carried. Keys are
  * stable across runs, so a crash and a re-run decide the same intents again.
  */
+import { clusterKey } from "../model/cluster.js";
 import { type Finding, type Severity, severityRank } from "../model/finding.js";
 import { type LifecycleFinding, transitionSeverity } from "./lifecycle.js";
 import type { ChatChannel, History, HistoryRecord, Notification, OutboxIntent, StoredFinding } from "./ports.js";
@@ -89,14 +90,27 @@ export function dueNotifications(
 ): Notification[] {
   const due: Notification[] = [];
   const planned = new Set(rows.map((r) => r.fingerprint));
+  // The open problems of each cluster in this run, so chat can show an attack path as one story.
+  const problems = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row.status !== "fail" || !row.clusterId) continue;
+    const key = clusterKey(row.cloud, row.clusterId);
+    problems.set(key, (problems.get(key) ?? new Set()).add(row.ruleId));
+  }
+  const relatedTo = (finding: Finding): readonly string[] =>
+    finding.clusterId
+      ? [...(problems.get(clusterKey(finding.cloud, finding.clusterId)) ?? [])].filter((r) => r !== finding.ruleId)
+      : [];
   for (const row of rows) {
     if (!written.has(row.fingerprint)) continue;
-    for (const intent of row.outbox[channel] ?? []) due.push({ channel, intent, finding: row });
+    for (const intent of row.outbox[channel] ?? [])
+      due.push({ channel, intent, finding: row, related: relatedTo(row) });
   }
   for (const record of history.values()) {
     if (planned.has(record.fingerprint)) continue;
     const pending = record.status === "muted" ? [] : (record.outbox[channel] ?? []);
-    for (const intent of pending) due.push({ channel, intent, finding: findingFromHistory(record) });
+    const finding = findingFromHistory(record);
+    for (const intent of pending) due.push({ channel, intent, finding, related: relatedTo(finding) });
   }
   // Oldest first, so a late resolution follows the alert it resolves.
   return due.sort((a, b) => a.intent.at.localeCompare(b.intent.at));

@@ -162,6 +162,8 @@ export interface Notification {
   readonly channel: ChatChannel;
   readonly intent: OutboxIntent;
   readonly finding: Finding;
+  /** Rule IDs of the other problems open on the same cluster in this run: the attack path around it. */
+  readonly related?: readonly string[];
 }
 
 export interface DeliveryResult extends SinkResult {

@@ -166,9 +166,9 @@ function recorded(
     maxCriticalMessages: 2,
     spacingMs: 0,
     accepted: (r) => r.status === 200 || r.status === 202,
-    render: (plan, run, store) => {
+    render: (plan, run, context) => {
       const messages: { payload: unknown; carries: readonly Notification[] }[] =
-        channel === "slack" ? renderSlackMessages(plan, run, store) : renderTeamsMessages(plan, run, store);
+        channel === "slack" ? renderSlackMessages(plan, run, context) : renderTeamsMessages(plan, run, context);
       for (const m of messages)
         h.carriedBy.set(JSON.stringify(m.payload), {
           channel,

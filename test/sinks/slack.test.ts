@@ -13,7 +13,10 @@ type Block = {
 };
 
 const render = (notes: Notification[], maxCriticalMessages = 10) =>
-  renderSlackMessages(planMessages(notes, { maxCriticalMessages }), testRun, "127.0.0.1:1/findings");
+  renderSlackMessages(planMessages(notes, { maxCriticalMessages }), testRun, {
+    store: "127.0.0.1:1/findings",
+    azureCloud: "AzurePublicCloud",
+  });
 
 const texts = (blocks: readonly Block[]): { type: string; text: string }[] =>
   blocks.flatMap((b) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])].filter((t) => t !== undefined));

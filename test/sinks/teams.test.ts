@@ -9,9 +9,10 @@ import { createTeamsNotifier } from "../../shared/sinks/teams/teams-notifier.js"
 import { HOSTILE_STRINGS, notification, testRun } from "../support/helpers.js";
 
 const render = (notes: Notification[], maxCriticalMessages = 10) =>
-  renderTeamsMessages(planMessages(notes, { maxCriticalMessages }), testRun, "127.0.0.1:1/findings").map(
-    (m) => m.payload,
-  );
+  renderTeamsMessages(planMessages(notes, { maxCriticalMessages }), testRun, {
+    store: "127.0.0.1:1/findings",
+    azureCloud: "AzurePublicCloud",
+  }).map((m) => m.payload);
 const fp = (i: number) => i.toString(16).padStart(40, "0");
 
 // A strict markdown pipeline: linkify on, like a chat client that autolinks.

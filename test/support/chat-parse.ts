@@ -1,4 +1,7 @@
 import type { CapturedPost } from "../../shared/fakes/webhook-capture.js";
+import { ALL_RULES } from "../../shared/rules/index.js";
+
+const RULE_IDS = new Set(ALL_RULES.map((r) => r.metadata.id));
 
 export type DeliveredKind = "new" | "escalated" | "resolved" | "unmuted" | "reminder";
 
@@ -57,7 +60,8 @@ export function deliveredItems(post: CapturedPost): DeliveredItem[] {
     const line = /^(?:\*\*)?(.+?)(?:\*\*)? · ([a-z0-9-]+)(?:(?::| ·) (.*))?$/.exec(text);
     if (!line) continue;
     const kind = kindOf(line[1] ?? "");
-    if (!kind) continue;
+    // Only our own labels and rule IDs make a finding line; evidence facts never do.
+    if (!kind || !RULE_IDS.has(line[2] ?? "")) continue;
     const rest = line[3] ?? "";
     const scope = /\b(?:subscription|account) ([\w.-]+)/.exec(rest)?.[1];
     const cluster =

@@ -1,3 +1,4 @@
+import type { AzureCloudName } from "../../config/azure-clouds.js";
 import type { Notifier } from "../../engine/ports.js";
 import type { PostOptions } from "../webhook/post-json.js";
 import { createWebhookNotifier } from "../webhook/webhook-notifier.js";
@@ -7,6 +8,7 @@ export interface ChatNotifierOptions {
   readonly post?: PostOptions;
   readonly maxCriticalMessages?: number;
   readonly storeTarget?: string;
+  readonly azureCloud?: AzureCloudName;
 }
 
 /** Slack answers 200 with the body "ok"; errors come back as plain-text codes. At most 1 message per second. */

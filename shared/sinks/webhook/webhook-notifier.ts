@@ -1,19 +1,22 @@
+import type { AzureCloudName } from "../../config/azure-clouds.js";
 import type { AcceptedHook, ChatChannel, DeliveryResult, Notification, Notifier, RunInfo } from "../../engine/ports.js";
 import { describeError } from "../../errors.js";
-import { DEFAULT_MAX_CRITICAL_MESSAGES, type MessagePlan, planMessages } from "../digest.js";
+import { DEFAULT_MAX_CRITICAL_MESSAGES, type MessagePlan, planMessages, type RenderContext } from "../digest.js";
 import type { RenderedMessage } from "../slack/render-blocks.js";
 import { defaultSleep, type PostOptions, type PostResult, postJson } from "./post-json.js";
 
 export interface WebhookNotifierOptions<M> {
   readonly channel: ChatChannel;
   readonly url: string;
-  readonly render: (plan: MessagePlan, run: RunInfo, store: string) => RenderedMessage<M>[];
+  readonly render: (plan: MessagePlan, run: RunInfo, context: RenderContext) => RenderedMessage<M>[];
   readonly accepted: (result: PostResult) => boolean;
   /** Gap between messages, to stay under the channel's rate limit. */
   readonly spacingMs: number;
   readonly maxCriticalMessages?: number;
   /** Where the overflow line sends readers (the findings table), without secrets. */
   readonly storeTarget?: string;
+  /** Which Azure portal the links open. */
+  readonly azureCloud?: AzureCloudName;
   readonly post?: PostOptions;
 }
 
@@ -39,7 +42,10 @@ export function createWebhookNotifier<M>(options: WebhookNotifierOptions<M>): No
       const plan = planMessages(notifications, {
         maxCriticalMessages: options.maxCriticalMessages ?? DEFAULT_MAX_CRITICAL_MESSAGES,
       });
-      const messages = options.render(plan, run, options.storeTarget ?? "findings table");
+      const messages = options.render(plan, run, {
+        store: options.storeTarget ?? "findings table",
+        azureCloud: options.azureCloud ?? "AzurePublicCloud",
+      });
       const deliveredKeys: { fingerprint: string; key: string }[] = [];
       const errors: string[] = [];
       let posted = 0;
