@@ -16,6 +16,9 @@ export async function auditTimer(timer: Timer, context: InvocationContext): Prom
   }
   const deps = await composeAudit(settings, {
     log: { info: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) },
+  }).catch((error: unknown) => {
+    if (error instanceof ConfigError) context.error(error.message);
+    throw error;
   });
   const report = await runAudit(deps, { trigger: "timer", notify: true });
   const summary = summarizeRun(report);

@@ -7,10 +7,13 @@ import type { Logger } from "../engine/ports.js";
 import { type RunReport, runAudit } from "../engine/run-audit.js";
 import { ConfigError, describeError } from "../errors.js";
 import { repoRoot } from "../paths.js";
+import { cleanText } from "../sinks/digest.js";
+import { renderMutes } from "./render-mutes.js";
 import { renderOcsf } from "./render-ocsf.js";
 import { renderCsv, renderTable } from "./render-report.js";
 
-export const USAGE = "usage: npm run audit -- [--output table|json|csv|ocsf] [--out FILE] [--no-notify]";
+export const USAGE =
+  "usage: npm run audit -- [--output table|json|csv|ocsf] [--out FILE] [--no-notify]\n       npm run audit -- --mutes   (list the mutelist entries, active and expired)";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -36,6 +39,7 @@ export async function runCli(argv: readonly string[], env: Environment, io: CliI
     output?: string | undefined;
     out?: string | undefined;
     "no-notify"?: boolean | undefined;
+    mutes?: boolean | undefined;
     help?: boolean | undefined;
   };
   try {
@@ -45,6 +49,7 @@ export async function runCli(argv: readonly string[], env: Environment, io: CliI
         output: { type: "string" },
         out: { type: "string" },
         "no-notify": { type: "boolean" },
+        mutes: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -80,17 +85,33 @@ export async function runCli(argv: readonly string[], env: Environment, io: CliI
     warn: (m) => io.stderr(`warning: ${m}\n`),
     error: (m) => io.stderr(`error: ${m}\n`),
   };
+  if (settings.table.kind === "local")
+    io.stderr(
+      `findings store: local files in ${settings.table.directory} (set AUDIT_TABLE_ENDPOINT to use Azure Table Storage)\n`,
+    );
   let report: RunReport;
   try {
     const deps = await composeAudit(settings, {
       log,
       ...(io.isTty ? { progress: (m: string) => io.stderr(`… ${m}\n`) } : {}),
     });
+    if (values.mutes) {
+      io.stdout(renderMutes(deps.muteEntries, new Date()));
+      return EXIT.ok;
+    }
     report = await runAudit(deps, { trigger: "cli", notify: !values["no-notify"] });
   } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.badConfig;
+    }
     io.stderr(`audit failed: ${describeError(error)}\n`);
     return EXIT.crashed;
   }
+  for (const mute of report.run.mutes?.expired ?? [])
+    io.stderr(
+      `mute ${mute.id} (owner ${cleanText(mute.owner, 80)}) expired on ${mute.expires}: the findings it covered are live again\n`,
+    );
   const text = render(report, format);
   if (values.out) {
     await writeFile(values.out, text, "utf8");

@@ -129,6 +129,13 @@ export const SETTING_SPECS = [
     deployed: false,
   },
   {
+    name: "AUDIT_LOCAL_STORE_DIR",
+    description:
+      "Directory of the CLI's local store, used when neither table setting is set; default .cache/store in the checkout. The function never uses it.",
+    secret: false,
+    deployed: false,
+  },
+  {
     name: "AUDIT_TABLE_ENDPOINT",
     description: "Findings store as an https table endpoint, used with the managed identity.",
     secret: false,

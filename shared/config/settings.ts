@@ -297,7 +297,8 @@ export function loadSettings(env: Environment, options: LoadOptions = {}): Setti
   if (connectionString && endpointRaw) {
     problems.push("AUDIT_TABLE_CONNECTION_STRING and AUDIT_TABLE_ENDPOINT are both set: set exactly one");
   } else if (!connectionString && !endpointRaw) {
-    if (options.localStoreDirectory) table = { kind: "local", directory: options.localStoreDirectory };
+    if (options.localStoreDirectory)
+      table = { kind: "local", directory: read("AUDIT_LOCAL_STORE_DIR") ?? options.localStoreDirectory };
     else
       problems.push(
         "AUDIT_TABLE_ENDPOINT (or AUDIT_TABLE_CONNECTION_STRING) is required: the function keeps findings, their lifecycle and owed chat notifications in Azure Table Storage (the local store under .cache/ is for `npm run audit` only)",

@@ -3,12 +3,16 @@ import { type CachedCredential, cachedCredential } from "../collectors/azure/cac
 import { COLLECTORS } from "../collectors/index.js";
 import type { ClientTuning, CollectorEnvironment, CollectorRegistration } from "../collectors/registry.js";
 import type { Settings } from "../config/settings.js";
+import { ConfigError } from "../errors.js";
 import type { Rule } from "../model/rule.js";
+import { createMuteMatcher, type MuteEntry, MutelistError } from "../mutes/mutelist.js";
+import { loadMutes } from "../mutes/mutelist-source.js";
 import { ALL_RULES } from "../rules/index.js";
 import { REPORT_SINKS, type ReportSinkRegistration } from "../sinks/index.js";
 import type { PostOptions } from "../sinks/webhook/post-json.js";
 import type { EntityTable } from "../store/entity-table.js";
 import { createFindingStore } from "../store/finding-store.js";
+import type { MuteMatcher } from "./mutes.js";
 import type { Collector, FindingStore, Logger, Notifier, ProgressSink, ReportSink } from "./ports.js";
 import type { AuditDeps } from "./run-audit.js";
 
@@ -34,6 +38,8 @@ export const consoleLogger: Logger = {
 };
 
 export interface ComposedAudit extends AuditDeps {
+  /** Every mutelist entry (file and table), active or expired. */
+  readonly muteEntries: readonly MuteEntry[];
   /** The shared Azure credential, built on first use (null while unused). */
   readonly credential: () => CachedCredential | null;
 }
@@ -79,6 +85,21 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
     sourcesOf: (ruleId) => sources.get(ruleId) ?? [],
   });
 
+  let mutes: MuteMatcher | undefined;
+  let muteEntries: readonly MuteEntry[] = [];
+  try {
+    muteEntries = await loadMutes(settings, {
+      azureCredential,
+      tables,
+      warn: (m) => (options.log ?? consoleLogger).warn(m),
+    });
+    mutes = createMuteMatcher(muteEntries);
+  } catch (error) {
+    // A malformed entry stops the run before any cloud call, as any invalid setting does.
+    if (error instanceof MutelistError) throw new ConfigError(error.problems);
+    throw error;
+  }
+
   const notifiers: Notifier[] = [];
   const chat = {
     ...(options.webhookPost ? { post: options.webhookPost } : {}),
@@ -102,6 +123,8 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
     store,
     notifiers,
     reportSinks,
+    mutes,
+    muteEntries,
     minNotifySeverity: settings.notify.minSeverity,
     lifecycle: { reminderAfterHours: settings.notify.remindAfterHours },
     clock,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describeError } from "../errors.js";
-import type { Finding, Severity } from "../model/finding.js";
+import type { Finding, MuteRecord, Severity } from "../model/finding.js";
 import { type CollectionGap, type Inventory, type InventoryPart, mergeInventory } from "../model/inventory.js";
 import type { Rule } from "../model/rule.js";
 import { evaluateRules } from "./evaluate.js";
@@ -75,6 +75,8 @@ export interface RunReport {
     readonly coverage: Inventory["coverage"];
     readonly gaps: readonly CollectionGap[];
     readonly sinks: readonly SinkResult[];
+    /** Mutelist entries in force, and those that expired (their findings are live again). */
+    readonly mutes?: { readonly active: number; readonly expired: readonly MuteRecord[] };
     /** False when a sink or the store failed: the run's output did not all land. */
     readonly delivered: boolean;
   };
@@ -174,7 +176,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
 
   const now = deps.clock();
   const evaluation = evaluateRules(deps.rules, inventory, { now, configs: deps.ruleConfigs ?? new Map() });
-  const drafts = deps.mutes ? applyMutes(evaluation.drafts, deps.mutes, now) : evaluation.drafts;
+  const drafts = deps.mutes ? applyMutes(evaluation.drafts, deps.mutes, now, inventory) : evaluation.drafts;
   const findings = reconcile(
     drafts,
     history,
@@ -295,6 +297,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
       coverage: inventory.coverage,
       gaps: inventory.gaps,
       sinks,
+      ...(deps.mutes?.status ? { mutes: deps.mutes.status(now) } : {}),
       delivered: sinks.every((s) => s.ok),
     },
     findings: findings.map(reportFinding),

@@ -42,7 +42,14 @@ export async function createMemoryTable(name: string, options: MemoryTableOption
       for (const entry of saved.rows) data.set(keyOf(String(entry.row.partitionKey), String(entry.row.rowKey)), entry);
     }
   }
-  const persist = async (): Promise<void> => {
+  // One write at a time, each of the latest state: concurrent batches must not race on the file.
+  let writing: Promise<void> = Promise.resolve();
+  const persist = (): Promise<void> => {
+    const next = writing.then(writeFileNow);
+    writing = next.catch(() => {});
+    return next;
+  };
+  const writeFileNow = async (): Promise<void> => {
     if (!options.file) return;
     // Dates survive as tagged values; write-then-rename so a crash never leaves half a file.
     const tagged = JSON.stringify({ version, rows: [...data.values()] }, function (this: Record<string, unknown>, key) {

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
@@ -58,6 +58,51 @@ describe("npm run audit", () => {
     for await (const row of table.listEntities()) keys.push(row.rowKey ?? "");
     expect(keys.length).toBe(report1.findings.length);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("keeps its state in a local store when no table is configured, says where, and deduplicates on the next run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cluster-audit-local-"));
+    const env: Record<string, string> = { ...cloud.environment, AUDIT_LOCAL_STORE_DIR: dir };
+    delete env.AUDIT_TABLE_CONNECTION_STRING;
+    const posts = cloud.webhooks.posts.length;
+    const first = await run(["--output", "json"], env);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`findings store: local files in ${dir}`);
+    const sentByFirst = cloud.webhooks.posts.length - posts;
+    expect(sentByFirst).toBeGreaterThan(0);
+    const second = await run(["--output", "json"], env);
+    expect(second.code).toBe(0);
+    // The same findings, now open, and nothing sent again.
+    expect((JSON.parse(second.stdout) as RunReport).findings.every((f) => f.state === "open")).toBe(true);
+    expect(cloud.webhooks.posts.length - posts).toBe(sentByFirst);
+    const rows = JSON.parse(await readFile(join(dir, `${env.AUDIT_FINDINGS_TABLE}.json`), "utf8")) as {
+      rows: unknown[];
+    };
+    expect(rows.rows.length).toBe((JSON.parse(first.stdout) as RunReport).findings.length);
+  });
+
+  it("lists the mutelist entries, active and expired, and rejects a malformed one with exit 2", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cluster-audit-mutes-"));
+    const file = join(dir, "mutes.yaml");
+    await writeFile(
+      file,
+      [
+        "mutes:",
+        "  - { id: lab-gateway, rule: istio-ingress-public, cluster: 'aks-lab-*', expires: 2099-01-01, owner: ml-platform, reason: lab until migration }",
+        "  - { id: old-one, rule: '*', expires: 2020-01-01, owner: someone, reason: long gone }",
+      ].join("\n"),
+    );
+    const listed = await run(["--mutes"], { ...cloud.environment, AUDIT_MUTELIST: file });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/active\s+│\s+lab-gateway/);
+    expect(listed.stdout).toMatch(/EXPIRED\s+│\s+old-one/);
+    expect(listed.stdout).toContain("1 active, 1 expired.");
+    await writeFile(file, "- { id: no-owner, rule: '*', expires: 2099-01-01, reason: missing owner }");
+    const before = cloud.arm.requests.length;
+    const bad = await run(["--output", "json"], { ...cloud.environment, AUDIT_MUTELIST: file });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('entry "no-owner": owner: required');
+    expect(cloud.arm.requests.length).toBe(before);
   });
 
   it("prints the contract's JSON report, pass findings and blind spots included", async () => {
