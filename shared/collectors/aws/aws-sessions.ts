@@ -6,9 +6,10 @@
  * shortly before they expire. The EKS collector and the load-balancer reader both take
  * their clients from here, so a second reader never costs a second AssumeRole.
  */
+
+import type { EKSClientConfig } from "@aws-sdk/client-eks";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from "@aws-sdk/credential-providers";
-import type { EKSClientConfig } from "@aws-sdk/client-eks";
 import { ALWAYS_ENABLED_REGION, partitionOfArn } from "./partitions.js";
 
 /** One AWS account to audit: a role to assume, or whatever credentials the environment holds. */
