@@ -60,7 +60,6 @@ describe("mapEksCluster", () => {
           gpu: false,
           gpusPerNode: null,
           publicNodeIps: false,
-        remoteAccess: { enabled: false, openToWorld: false, sources: [] },
           remoteAccess: { enabled: false, openToWorld: false, sources: [] },
           spot: false,
           labels: { role: "general" },
