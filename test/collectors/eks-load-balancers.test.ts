@@ -289,7 +289,7 @@ describe("EKS service exposure through the real ELBv2, classic ELB and EC2 clien
         cloud: "aws",
         clusterId: kubeflowOpen?.id,
         namespaces: ["istio-system"],
-        components: ["ingress istio-system/istio-ingress (Kubeflow on AWS)"],
+        components: ["Kubeflow on AWS ALB ingress istio-system/istio-ingress"],
         firstSeen: null,
         lastSeen: null,
       },

@@ -165,7 +165,9 @@ describe("the provider-neutral rules on EKS, through the real pipeline", () => {
     // The Kubeflow on AWS ALB ingress says Kubeflow runs there: the campaign's entry point, on EKS.
     const kubeflow = on(findings, "kubeflow-dashboard-exposed", "kubeflow-gpu");
     expect(kubeflow).toEqual([expect.objectContaining({ status: "fail", severity: "critical" })]);
-    expect(kubeflow[0]?.evidence.kubeflowComponents).toEqual(["ingress istio-system/istio-ingress (Kubeflow on AWS)"]);
+    expect(kubeflow[0]?.evidence.kubeflowComponents).toEqual([
+      "Kubeflow on AWS ALB ingress istio-system/istio-ingress",
+    ]);
 
     // The twin: private endpoint, internal gateway, SSH only from a bastion group. Silence.
     const twin = findings.filter((f) => f.clusterName === "kubeflow-twin");

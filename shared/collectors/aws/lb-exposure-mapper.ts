@@ -279,7 +279,7 @@ const KUBEFLOW_ON_AWS_INGRESS = "istio-system/istio-ingress";
 function kubeflowComponent(owner: KubernetesOwner): string | null {
   const ref = `${owner.namespace}/${owner.name}`;
   if (owner.namespace === KUBEFLOW_NAMESPACE) return `${owner.kind === "ingress" ? "ingress" : "service"} ${ref}`;
-  if (owner.kind === "ingress" && ref === KUBEFLOW_ON_AWS_INGRESS) return `ingress ${ref} (Kubeflow on AWS)`;
+  if (owner.kind === "ingress" && ref === KUBEFLOW_ON_AWS_INGRESS) return `Kubeflow on AWS ALB ingress ${ref}`;
   return null;
 }
 
