@@ -1,9 +1,17 @@
-import { DescribeTagsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+  type LoadBalancer,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { createAwsEksReader } from "../../shared/collectors/aws/aws-sdk.js";
 import { type AwsSessions, createAwsSessions } from "../../shared/collectors/aws/aws-sessions.js";
 import { createEksCollector } from "../../shared/collectors/aws/eks-collector.js";
-import { createLoadBalancerExposureCollector } from "../../shared/collectors/aws/lb-exposure-collector.js";
+import { mapEksCluster } from "../../shared/collectors/aws/eks-mapper.js";
+import {
+  createLoadBalancerExposureCollector,
+  type LoadBalancerReader,
+} from "../../shared/collectors/aws/lb-exposure-collector.js";
 import { createAwsLoadBalancerReader } from "../../shared/collectors/aws/lb-sdk.js";
 import type { EksEstateInput } from "../../shared/fakes/eks-fake.js";
 import { elbv2Arn } from "../../shared/fakes/elb-fake.js";
@@ -461,4 +469,71 @@ describe("partial failure is data", () => {
       expect(part.coverage.map((c) => c.region)).toEqual(["us-east-2"]);
     },
   );
+});
+
+describe("createLoadBalancerExposureCollector over a stub reader", () => {
+  const clusters = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"].map((region) =>
+    mapEksCluster({ name: `c-${region}`, arn: `arn:aws:eks:${region}:${HUB}:cluster/c-${region}` }, [], HUB, region),
+  );
+  const ambient = { kind: "ambient" } as const;
+
+  function stubReader(overrides: Partial<LoadBalancerReader> = {}): LoadBalancerReader {
+    return {
+      async *listLoadBalancers() {},
+      describeLoadBalancerTags: async () => [],
+      async *listClassicLoadBalancers() {},
+      describeClassicLoadBalancerTags: async () => [],
+      describeSecurityGroups: async () => [],
+      ...overrides,
+    };
+  }
+
+  it("bounds each service's calls by its configured concurrency", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const reader = stubReader({
+      async *listLoadBalancers(_t, region): AsyncGenerator<LoadBalancer> {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight -= 1;
+        yield { LoadBalancerName: `lb-${region}`, LoadBalancerArn: `arn:${region}` };
+      },
+    });
+    const collector = createLoadBalancerExposureCollector(reader, {
+      targetFor: () => ambient,
+      concurrency: { regions: 4, elbv2: 2 },
+    });
+    const part = allParts(
+      await collector.collect({ ...collectContext(), inventory: mergeInventory([{ clusters }], new Date(0)) }),
+    );
+    expect(part.coverage).toHaveLength(4);
+    expect(peak).toBe(2);
+  });
+
+  it("reports an account no session reaches as a gap, and never throws", async () => {
+    const collector = createLoadBalancerExposureCollector(
+      stubReader({
+        describeLoadBalancerTags: () => {
+          throw new Error("boom");
+        },
+        async *listLoadBalancers() {
+          yield { LoadBalancerArn: "arn:x" };
+        },
+      }),
+      { targetFor: (accountId) => (accountId === HUB ? ambient : null) },
+    );
+    const other = mapEksCluster({ name: "o", arn: `arn:aws:eks:us-east-1:${SPOKE}:cluster/o` }, [], SPOKE, "us-east-1");
+    const part = allParts(
+      await collector.collect({
+        ...collectContext(),
+        inventory: mergeInventory([{ clusters: [clusters[0], other].filter((c) => c !== undefined) }], new Date(0)),
+      }),
+    );
+    expect(part.coverage).toEqual([]);
+    expect(part.gaps.map((g) => [g.scope, g.operation, g.reason])).toEqual([
+      [HUB, "describe-load-balancer-tags", "boom"],
+      [SPOKE, "list-load-balancers", `no AWS session reaches account ${SPOKE}`],
+    ]);
+  });
 });
