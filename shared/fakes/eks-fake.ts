@@ -319,7 +319,6 @@ export async function startEksFake(estate: EksEstate, options: EksFakeOptions = 
     form: URLSearchParams,
     caller: Caller,
     region: string,
-    signedService: string,
   ): Reply => {
     const { account } = caller;
     if (account.disabledRegions.includes(region)) {
@@ -329,7 +328,6 @@ export async function startEksFake(estate: EksEstate, options: EksFakeOptions = 
     }
     const state = account.regions[region] ?? eksRegion.parse({});
     return handleLoadBalancerRequest(service, {
-      signedService,
       form,
       accountId: account.accountId,
       region,
@@ -362,7 +360,7 @@ export async function startEksFake(estate: EksEstate, options: EksFakeOptions = 
       service = loadBalancerService;
       const caller = authenticate(request, accessKeyId);
       reply = caller
-        ? handleLoadBalancers(loadBalancerService, form, caller, region, scope[3] ?? "")
+        ? handleLoadBalancers(loadBalancerService, form, caller, region)
         : queryError("", 403, "InvalidClientTokenId", INVALID_TOKEN);
     } else if (signedService === "eks") {
       const caller = authenticate(request, accessKeyId);

@@ -68,7 +68,7 @@ export const loadBalancerRegionFields = {
   loadBalancers: z.array(elbv2LoadBalancer).default([]),
   classicLoadBalancers: z.array(classicLoadBalancer).default([]),
   securityGroups: z.array(securityGroup).default([]),
-  /** The first N ELB and EC2 requests in this account and region answer Throttling (RequestLimitExceeded on EC2). */
+  /** The first N requests of each service (ELBv2, classic ELB, EC2) in this account and region answer Throttling (RequestLimitExceeded on EC2). */
   elbThrottle: z.number().int().min(0).default(0),
   /** ELBv2 DescribeLoadBalancers answers Throttling, every time, for this page (1-based) onwards. */
   loadBalancerListingFailsAtPage: z.number().int().min(1).optional(),
@@ -100,7 +100,6 @@ const EC2_NS = `http://ec2.amazonaws.com/doc/${EC2_VERSION}/`;
 export const MAX_TAG_RESOURCES = 20;
 
 export interface LoadBalancerRequest {
-  readonly signedService: string;
   readonly form: URLSearchParams;
   readonly accountId: string;
   readonly region: string;
@@ -108,7 +107,7 @@ export interface LoadBalancerRequest {
   readonly state: LoadBalancerRegion;
   /** Upper bound on items per page whatever PageSize asks for. */
   readonly pageSize: number;
-  /** Counts the throttled answers already given in this account-region. */
+  /** Counts the throttled answers already given per account, region and service. */
   readonly throttled: Map<string, number>;
 }
 
@@ -336,7 +335,8 @@ export function handleLoadBalancerRequest(service: LoadBalancerService, request:
   const action = request.form.get("Action") ?? "";
   const { state, accountId, region, callerArn } = request;
   const ns = service === "elbv2" ? ELBV2_NS : ELB_NS;
-  const key = `${accountId}/${region}`;
+  // ELBv1, ELBv2 and EC2 have separate token buckets, so each service is throttled on its own.
+  const key = `${accountId}/${region}/${service}`;
   const served = request.throttled.get(key) ?? 0;
   if (served < state.elbThrottle) {
     request.throttled.set(key, served + 1);

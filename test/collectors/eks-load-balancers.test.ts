@@ -471,6 +471,47 @@ describe("partial failure is data", () => {
   );
 });
 
+describe("throttling within the retries", () => {
+  it("retries ELB Throttling and EC2 RequestLimitExceeded and completes the region", async () => {
+    const fake = await startFake({
+      accounts: [
+        {
+          accountId: HUB,
+          accessKeyIds: [AMBIENT_KEY],
+          regions: {
+            "us-east-1": {
+              clusters: [wireCluster("c1", HUB, "us-east-1")],
+              loadBalancers: [
+                {
+                  name: "aweb",
+                  securityGroups: ["sg-1"],
+                  tags: { "kubernetes.io/cluster/c1": "owned", "kubernetes.io/service-name": "default/web" },
+                },
+              ],
+              securityGroups: [{ groupId: "sg-1", ingress: [{ cidrs: ["0.0.0.0/0"] }] }],
+              elbThrottle: 2,
+            },
+          },
+        },
+      ],
+    });
+    const { part } = await sweep(ambientSessions(), ["us-east-1"]);
+    expect(part.gaps).toEqual([]);
+    expect(part.exposures.map((e) => [e.serviceName, e.sourceRestriction])).toEqual([["web", "open"]]);
+    expect(part.coverage).toHaveLength(1);
+    const throttled = fake.requests.filter((r) => r.service !== "eks" && r.service !== "sts" && r.status !== 200);
+    // Two throttled answers per service, each retried: the listings, then EC2 (HTTP 503 RequestLimitExceeded).
+    expect(throttled.map((r) => `${r.service}:${r.status}`).sort()).toEqual([
+      "ec2:503",
+      "ec2:503",
+      "elb:400",
+      "elb:400",
+      "elbv2:400",
+      "elbv2:400",
+    ]);
+  });
+});
+
 describe("createLoadBalancerExposureCollector over a stub reader", () => {
   const clusters = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"].map((region) =>
     mapEksCluster({ name: `c-${region}`, arn: `arn:aws:eks:${region}:${HUB}:cluster/c-${region}` }, [], HUB, region),
