@@ -2,7 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { Settings } from "../config/settings.js";
 import type { Collector } from "../engine/ports.js";
 import type { Cloud } from "../model/cluster.js";
-import type { AwsClientOverrides } from "./aws/aws-sessions.js";
+import type { AwsClientOverrides } from "./aws/aws-sdk.js";
 
 /** Test and demo harnesses shorten retries; production keeps the SDK defaults. */
 export interface ClientTuning {
