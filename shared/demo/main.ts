@@ -114,7 +114,16 @@ async function main(): Promise<number> {
       console.log(
         `    ${r.ruleId.padEnd(20)} ${r.status.padEnd(8)} ${r.state.padEnd(9)} ${r.clusterName || "(scope)"}  ${r.rowKey.slice(0, 12)}…`,
       );
+    // The silence: clusters where every rule was evaluated and passed.
+    const byCluster = new Map<string, string[]>();
+    for (const r of rows)
+      if (r.clusterName) byCluster.set(r.clusterName, [...(byCluster.get(r.clusterName) ?? []), r.status]);
+    const silent = [...byCluster].filter(([, statuses]) => statuses.every((s) => s === "pass")).map(([name]) => name);
+    console.log(`  silent (every rule passes): ${silent.sort().join(", ") || "none"}`);
     if (rows.length === 0) failures.push("no rows landed in the table");
+    if (!rows.some((r) => r.ruleId === "istio-ingress-public" && r.status === "fail"))
+      failures.push("no istio-ingress-public fail finding");
+    if (silent.length === 0) failures.push("no cluster passes every rule");
     if (unique !== rows.length) failures.push("duplicate rows for one fingerprint");
     if (!rows.some((r) => r.ruleId === "api-server-public" && r.status === "fail"))
       failures.push("no api-server-public fail finding");

@@ -64,10 +64,15 @@ export async function startSimulatedCloud(
       AWS_SECRET_ACCESS_KEY: "demo-secret-access-key-not-real",
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_EKS: eks.url,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: eks.url,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: eks.url,
+      AWS_ENDPOINT_URL_EC2: eks.url,
       AWS_ENDPOINT_URL_STS: eks.url,
       AWS_CONFIG_FILE: "/nonexistent/cluster-audit-demo",
       AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/cluster-audit-demo",
       AUDIT_AWS_REGIONS: estate.awsRegions.join(","),
+      // The ambient keys assume one role per account, as a hub identity would.
+      ...(estate.awsRoleArns.length > 0 ? { AUDIT_AWS_ROLE_ARNS: estate.awsRoleArns.join(",") } : {}),
     });
   }
   return {

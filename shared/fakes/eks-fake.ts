@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { json, queryError, queryResult, type Reply, xmlEscape } from "./aws-wire.js";
+import {
+  handleLoadBalancerRequest,
+  type LoadBalancerService,
+  loadBalancerRegionFields,
+  loadBalancerServiceOf,
+} from "./elb-fake.js";
 import { type RunningServer, startLoopbackServer } from "./loopback-server.js";
 
 /** Epoch seconds on the wire (restJson1); the estate may also say it as an ISO date. */
@@ -32,6 +39,8 @@ const eksRegion = z.object({
   clusters: z.array(eksClusterEntry).default([]),
   /** The first N EKS requests in this account and region answer 429 ThrottlingException. */
   throttle: z.number().int().min(0).default(0),
+  /** Load balancers, their tags and listeners, and security groups (ELBv2, classic ELB, EC2). */
+  ...loadBalancerRegionFields,
 });
 
 const eksAccount = z.object({
@@ -62,12 +71,14 @@ export type EksEstateAccount = z.output<typeof eksAccount>;
 export interface EksFakeRequest {
   readonly method: string;
   readonly path: string;
-  readonly service: "eks" | "sts";
+  readonly service: "eks" | "sts" | LoadBalancerService;
   /** From the SigV4 credential scope; null for unsigned calls (AssumeRoleWithWebIdentity). */
   readonly region: string | null;
   readonly accessKeyId: string | null;
-  /** The STS Action, or null for EKS. */
+  /** The query Action (STS, ELB, EC2), or null for EKS. */
   readonly action: string | null;
+  /** The form parameters of a query request (STS, ELB, EC2); null for EKS. */
+  readonly params: Readonly<Record<string, string>> | null;
   readonly webIdentityToken: string | null;
   readonly status: number;
 }
@@ -83,12 +94,6 @@ export interface EksFake extends RunningServer {
   readonly requests: readonly EksFakeRequest[];
   /** Temporary access key IDs handed out by AssumeRole*, with the account each one acts as. */
   readonly issuedKeys: ReadonlyMap<string, string>;
-}
-
-interface Reply {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
 }
 
 interface Caller {
@@ -107,52 +112,25 @@ const SIGV4_SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_reques
 const STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 const INVALID_TOKEN = "The security token included in the request is invalid.";
 
-const xmlEscape = (value: string): string =>
-  value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-const json = (status: number, body: unknown, errorType?: string): Reply => ({
-  status,
-  headers: {
-    "content-type": "application/json",
-    "x-amzn-requestid": "fake-request",
-    ...(errorType ? { "x-amzn-errortype": errorType } : {}),
-  },
-  body: JSON.stringify(body),
-});
-
-const xml = (status: number, body: string): Reply => ({
-  status,
-  headers: { "content-type": "text/xml", "x-amzn-requestid": "fake-request" },
-  body,
-});
-
 /** awsQuery success: the `<XxxResult>` wrapper is what the SDK reads. */
-const stsResult = (action: string, inner: string): Reply =>
-  xml(
-    200,
-    `<${action}Response xmlns="${STS_NS}"><${action}Result>${inner}</${action}Result>` +
-      `<ResponseMetadata><RequestId>fake-request</RequestId></ResponseMetadata></${action}Response>`,
-  );
+const stsResult = (action: string, inner: string): Reply => queryResult(STS_NS, action, inner);
 
-const stsError = (status: number, code: string, message: string): Reply =>
-  xml(
-    status,
-    `<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type><Code>${xmlEscape(code)}</Code>` +
-      `<Message>${xmlEscape(message)}</Message></Error><RequestId>fake-request</RequestId></ErrorResponse>`,
-  );
+const stsError = (status: number, code: string, message: string): Reply => queryError(STS_NS, status, code, message);
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 
 /**
- * EKS (restJson1) and STS (awsQuery) on one plain-http loopback server. The region
- * comes from each request's SigV4 credential scope, so one fake serves every region;
- * the account comes from the access key ID.
+ * EKS (restJson1), STS (awsQuery), ELBv2 and classic ELB (awsQuery) and EC2 (ec2Query) on one
+ * plain-http loopback server, routed by the SigV4 signing name and, for ELB, the API version.
+ * The region comes from each request's SigV4 credential scope, so one fake serves every
+ * region; the account comes from the access key ID.
  */
 export async function startEksFake(estate: EksEstate, options: EksFakeOptions = {}): Promise<EksFake> {
   const requests: EksFakeRequest[] = [];
   const issued = new Map<string, IssuedKey>();
   const issuedKeys = new Map<string, string>();
   const throttled = new Map<string, number>();
+  const throttledLoadBalancers = new Map<string, number>();
   const pageSize = Math.max(1, options.pageSize ?? 100);
   const lifetime = options.credentialLifetimeSeconds ?? 3600;
   const clock = options.clock ?? (() => new Date());
@@ -256,7 +234,7 @@ export async function startEksFake(estate: EksEstate, options: EksFakeOptions = 
       );
     }
     const scope = `${account.accountId}/${region}`;
-    const regionState = account.regions[region] ?? { clusters: [], throttle: 0 };
+    const regionState = account.regions[region] ?? eksRegion.parse({});
     const served = throttled.get(scope) ?? 0;
     if (served < regionState.throttle) {
       throttled.set(scope, served + 1);
@@ -336,37 +314,71 @@ export async function startEksFake(estate: EksEstate, options: EksFakeOptions = 
     return json(200, { [key]: names.slice(offset, offset + size), ...(next ? { nextToken: next } : {}) });
   };
 
+  const handleLoadBalancers = (
+    service: LoadBalancerService,
+    form: URLSearchParams,
+    caller: Caller,
+    region: string,
+  ): Reply => {
+    const { account } = caller;
+    if (account.disabledRegions.includes(region)) {
+      return service === "ec2"
+        ? queryError("", 401, "AuthFailure", "AWS was not able to validate the provided access credentials")
+        : queryError("", 403, "InvalidClientTokenId", INVALID_TOKEN);
+    }
+    const state = account.regions[region] ?? eksRegion.parse({});
+    return handleLoadBalancerRequest(service, {
+      form,
+      accountId: account.accountId,
+      region,
+      callerArn: caller.arn,
+      state,
+      pageSize,
+      throttled: throttledLoadBalancers,
+    });
+  };
+
   const handler = (request: IncomingMessage, body: string, response: ServerResponse): void => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const method = request.method ?? "GET";
     const scope = SIGV4_SCOPE.exec(request.headers.authorization ?? "");
     const accessKeyId = scope?.[1] ?? null;
     const region = scope?.[2] ?? null;
-    const isSts = method === "POST" && /(?:^|&)Action=/.test(body);
+    const isQuery = method === "POST" && /(?:^|&)Action=/.test(body);
+    const form = isQuery ? new URLSearchParams(body) : null;
+    // Route by the SigV4 signing name; unsigned query calls are STS (AssumeRoleWithWebIdentity).
+    const signedService = scope?.[3] ?? (isQuery ? "sts" : null);
+    const loadBalancerService = form && signedService ? loadBalancerServiceOf(signedService, form) : null;
     let reply: Reply;
-    let action: string | null = null;
-    let webIdentityToken: string | null = null;
-    if (isSts) {
-      const form = new URLSearchParams(body);
-      action = form.get("Action");
-      webIdentityToken = form.get("WebIdentityToken");
+    let service: EksFakeRequest["service"] = "eks";
+    if (form && signedService === "sts") {
+      service = "sts";
       reply = handleSts(request, form, accessKeyId);
     } else if (!scope || accessKeyId === null || region === null) {
       reply = json(403, { message: "Missing Authentication Token" }, "MissingAuthenticationTokenException");
-    } else {
+    } else if (form && loadBalancerService) {
+      service = loadBalancerService;
+      const caller = authenticate(request, accessKeyId);
+      reply = caller
+        ? handleLoadBalancers(loadBalancerService, form, caller, region)
+        : queryError("", 403, "InvalidClientTokenId", INVALID_TOKEN);
+    } else if (signedService === "eks") {
       const caller = authenticate(request, accessKeyId);
       reply = caller
         ? handleEks(request, url, caller, region)
         : json(403, { message: INVALID_TOKEN }, "UnrecognizedClientException");
+    } else {
+      reply = json(400, { message: `No fake for service ${signedService}` }, "UnknownOperationException");
     }
     requests.push({
       method,
       path: `${url.pathname}${url.search}`,
-      service: isSts ? "sts" : "eks",
+      service,
       region,
       accessKeyId,
-      action,
-      webIdentityToken,
+      action: form?.get("Action") ?? null,
+      params: form ? Object.fromEntries(form) : null,
+      webIdentityToken: form?.get("WebIdentityToken") ?? null,
       status: reply.status,
     });
     response.writeHead(reply.status, reply.headers);

@@ -27,10 +27,12 @@ export const estateSchema = z.object({
   description: z.string(),
   tenantId: z.string(),
   azure: z.object({ subscriptions: z.array(subscription) }),
-  /** EKS accounts and regions, served by the EKS/STS fake. */
+  /** AWS accounts and regions (EKS, load balancers, security groups), served by the AWS fake. */
   aws: eksEstateSchema.optional(),
   /** The regions the demo audits (AUDIT_AWS_REGIONS). */
   awsRegions: z.array(z.string()).default([]),
+  /** The roles the demo assumes, one per account (AUDIT_AWS_ROLE_ARNS); empty: the ambient account only. */
+  awsRoleArns: z.array(z.string()).default([]),
 });
 
 export type Estate = z.infer<typeof estateSchema>;

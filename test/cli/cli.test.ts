@@ -110,7 +110,7 @@ describe("npm run audit", () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as RunReport;
     expect(Object.keys(report)).toEqual(["run", "findings"]);
-    expect(report.run).toMatchObject({ trigger: "cli", counts: { clusters: 6 } });
+    expect(report.run).toMatchObject({ trigger: "cli", counts: { clusters: 7 } });
     expect(report.run.startedAt <= report.run.finishedAt).toBe(true);
     const fail = report.findings.find((f) => f.ruleId === "api-server-public" && f.clusterName === "kubeflow-gpu-prod");
     // A public API server on a cluster with GPU pools is one level above the rule's high.
@@ -132,6 +132,19 @@ describe("npm run audit", () => {
       region: "us-east-1",
       clusterId: "arn:aws:eks:us-east-1:210987654321:cluster/kubeflow-eks-gpu",
     });
+    // The Istio NLB from the load-balancer collector, in the first account; the twin, in the second, passes.
+    expect(
+      report.findings.find(
+        (f) => f.ruleId === "istio-ingress-public" && f.clusterName === "kubeflow-eks-gpu" && f.status === "fail",
+      )?.evidence,
+    ).toMatchObject({
+      service: "istio-system/istio-ingressgateway",
+      sourceRestriction: "unknown",
+      internetFacing: true,
+    });
+    const twin = report.findings.filter((f) => f.scope === "310987654322");
+    expect(twin.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(twin.map((f) => `${f.clusterName}:${f.status}`))).toEqual(new Set(["kubeflow-eks-twin:pass"]));
     expect(report.findings.find((f) => f.ruleId === "audit-blind-spot" && f.cloud === "aws")).toMatchObject({
       status: "unknown",
       region: "ap-east-1",
@@ -148,7 +161,7 @@ describe("npm run audit", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("api-server-public");
     expect(table.stdout).toContain("kubeflow-gpu-prod");
-    expect(table.stdout).toMatch(/6 cluster\(s\) audited/);
+    expect(table.stdout).toMatch(/7 cluster\(s\) audited/);
     const file = join(tmpdir(), `${uniqueTableName("csv")}.csv`);
     const csv = await run(["--output", "csv", "--out", file, "--no-notify"]);
     expect(csv.code).toBe(0);

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { Cluster, Nodegroup } from "@aws-sdk/client-eks";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { awsAccountTargets, createAwsEksReader } from "../../shared/collectors/aws/aws-sdk.js";
+import { createAwsEksReader } from "../../shared/collectors/aws/aws-sdk.js";
+import { awsAccountTargets, createAwsSessions } from "../../shared/collectors/aws/aws-sessions.js";
 import {
   type AwsAccountTarget,
   createEksCollector,
@@ -150,7 +151,9 @@ const fastRetry = () => ({ retryStrategy: new ConfiguredRetryStrategy(4, () => 5
 describe("EKS collection through the real AWS SDK clients and the loopback fake", () => {
   it("uses ambient credentials, resolves the account by STS, pages clusters and node groups, and maps them", async () => {
     const fake = await fakeAws();
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const progress: string[] = [];
     const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
       .collect(collectContext((m) => progress.push(m)))
@@ -184,7 +187,7 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     const sts = await startEksFake(eksEstateSchema.parse(estateInput()));
     fakes.push(sts);
     process.env.AWS_ENDPOINT_URL_STS = sts.url;
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null });
+    const reader = createAwsEksReader(createAwsSessions({ roleArns: [], webIdentityAudience: null }));
     const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
       .collect(collectContext(() => {}))
       .then(allParts);
@@ -197,7 +200,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
 
   it("retries throttling, and reports a region it cannot get past throttling as a gap", async () => {
     const fake = await fakeAws();
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-west-2"] })
       .collect(collectContext(() => {}))
       .then(allParts);
@@ -219,7 +224,7 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     process.env.AWS_ENDPOINT_URL_EKS = stubborn.url;
     process.env.AWS_ENDPOINT_URL_STS = stubborn.url;
     const again = await createEksCollector(
-      createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+      createAwsEksReader(createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() })),
       { accounts: awsAccountTargets([]), regions: ["us-west-2"] },
     )
       .collect(collectContext(() => {}))
@@ -238,7 +243,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
 
   it("reports a denied region and a disabled opt-in region as gaps, and keeps the other regions", async () => {
     await fakeAws();
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([]),
       regions: ["us-east-1", "eu-west-1", "ap-east-1", "us-west-2"],
@@ -266,7 +273,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
   it("assumes one role per account (once, not per region) and collects each account with its own credentials", async () => {
     const fake = await fakeAws();
     const roleArns = [role(SPOKE_A), role(SPOKE_B), role(LOCKED)];
-    const reader = createAwsEksReader({ roleArns, webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns, webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets(roleArns),
       regions: ["us-east-1", "us-west-2"],
@@ -315,12 +324,14 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     delete process.env.AWS_SECRET_ACCESS_KEY;
     const getWebIdentityToken = vi.fn(async () => "entra-token-for-api://aws-audit-federation");
     const roleArns = [role(SPOKE_A), role(SPOKE_B)];
-    const reader = createAwsEksReader({
-      roleArns,
-      webIdentityAudience: "api://aws-audit-federation",
-      getWebIdentityToken,
-      clientOverrides: fastRetry(),
-    });
+    const reader = createAwsEksReader(
+      createAwsSessions({
+        roleArns,
+        webIdentityAudience: "api://aws-audit-federation",
+        getWebIdentityToken,
+        clientOverrides: fastRetry(),
+      }),
+    );
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets(roleArns),
       regions: ["us-east-1", "us-west-2"],
@@ -346,11 +357,13 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
     delete process.env.AWS_SECRET_ACCESS_KEY;
     let issued = 0;
     const getWebIdentityToken = vi.fn(async () => `token-${++issued}`);
-    const reader = createAwsEksReader({
-      roleArns: [role(SPOKE_A)],
-      webIdentityAudience: "api://aws-audit-federation",
-      getWebIdentityToken,
-    });
+    const reader = createAwsEksReader(
+      createAwsSessions({
+        roleArns: [role(SPOKE_A)],
+        webIdentityAudience: "api://aws-audit-federation",
+        getWebIdentityToken,
+      }),
+    );
     const target = awsAccountTargets([role(SPOKE_A)]);
     await createEksCollector(reader, { accounts: target, regions: ["us-east-1"] })
       .collect(collectContext(() => {}))
@@ -359,7 +372,7 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
   });
 
   it("rejects a web identity audience without a token source", () => {
-    expect(() => createAwsEksReader({ roleArns: [role(SPOKE_A)], webIdentityAudience: "api://x" })).toThrow(
+    expect(() => createAwsSessions({ roleArns: [role(SPOKE_A)], webIdentityAudience: "api://x" })).toThrow(
       /getWebIdentityToken/,
     );
   });
@@ -367,7 +380,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
   it("reports ambient credentials that STS rejects as one resolve-account gap", async () => {
     const fake = await fakeAws();
     process.env.AWS_ACCESS_KEY_ID = "AKIAFAKEUNKNOWN00000";
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([]),
       regions: ["us-east-1", "us-west-2"],
@@ -393,7 +408,9 @@ describe("ambient credentials without a reachable STS", () => {
     await fakeAws();
     // Nothing listens on port 9: STS is unreachable while EKS answers.
     process.env.AWS_ENDPOINT_URL_STS = "http://127.0.0.1:9";
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
       .collect(collectContext(() => {}))
       .then(allParts);
@@ -405,7 +422,9 @@ describe("ambient credentials without a reachable STS", () => {
   it("reports one resolve-account gap when neither STS nor any region answers", async () => {
     process.env.AWS_ENDPOINT_URL_STS = "http://127.0.0.1:9";
     process.env.AWS_ENDPOINT_URL_EKS = "http://127.0.0.1:9";
-    const reader = createAwsEksReader({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() });
+    const reader = createAwsEksReader(
+      createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() }),
+    );
     const part = await createEksCollector(reader, {
       accounts: awsAccountTargets([]),
       regions: ["us-east-1", "eu-west-1"],

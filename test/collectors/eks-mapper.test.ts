@@ -60,6 +60,7 @@ describe("mapEksCluster", () => {
           gpu: false,
           gpusPerNode: null,
           publicNodeIps: false,
+          remoteAccess: { enabled: false, openToWorld: false, sources: [] },
           spot: false,
           labels: { role: "general" },
         },
@@ -175,6 +176,32 @@ describe("mapEksCluster", () => {
     expect(pool).toMatchObject({ gpu: true, gpusPerNode: null, machineTypes: [] });
   });
 
+  it("maps SSH remote access: open to the world without source security groups, limited with them", () => {
+    const record = mapEksCluster(
+      cluster(),
+      [
+        nodegroup({ nodegroupName: "open", remoteAccess: { ec2SshKey: "ops-key" } }),
+        nodegroup({
+          nodegroupName: "limited",
+          remoteAccess: { ec2SshKey: "ops-key", sourceSecurityGroups: ["sg-0bastion", " "] },
+        }),
+        nodegroup({ nodegroupName: "none" }),
+        // remoteAccess without a key lets nobody in.
+        nodegroup({ nodegroupName: "keyless", remoteAccess: { sourceSecurityGroups: ["sg-1"] } }),
+      ],
+      ACCOUNT,
+      REGION,
+    );
+    expect(record.nodePools.map((p) => [p.name, p.remoteAccess])).toEqual([
+      ["open", { enabled: true, openToWorld: true, sources: [] }],
+      ["limited", { enabled: true, openToWorld: false, sources: ["sg-0bastion"] }],
+      ["none", { enabled: false, openToWorld: false, sources: [] }],
+      ["keyless", { enabled: false, openToWorld: false, sources: [] }],
+    ]);
+    // Public node IPs live in the subnets, which the audit does not read.
+    expect(record.nodePools.every((p) => p.publicNodeIps === false)).toBe(true);
+  });
+
   it("survives missing fields with explicit defaults", () => {
     const record = mapEksCluster({ name: "bare" }, [{}], ACCOUNT, "cn-north-1");
     expect(record).toMatchObject({
@@ -195,6 +222,7 @@ describe("mapEksCluster", () => {
         gpu: false,
         gpusPerNode: null,
         publicNodeIps: false,
+        remoteAccess: { enabled: false, openToWorld: false, sources: [] },
         spot: false,
         labels: {},
       },

@@ -20,6 +20,16 @@ describe("npm run demo", () => {
       },
     );
     expect(stdout).toMatch(/FAIL\s+│\s+critical\s+│\s+api-server-public\s+│\s+kubeflow-gpu-prod/);
+    // EKS: the open GPU cluster behind an internet-facing in-tree NLB, with SSH open to the world...
+    expect(stdout).toMatch(/FAIL\s+│\s+critical\s+│\s+istio-ingress-public\s+│\s+kubeflow-eks-gpu/);
+    expect(stdout).toMatch(/FAIL\s+│\s+critical\s+│\s+kubeflow-dashboard-…\s+│\s+kubeflow-eks-gpu/);
+    expect(stdout).toMatch(/FAIL\s+│\s+high\s+│\s+node-public-ip\s+│\s+kubeflow-eks-gpu/);
+    // ...a dashboard behind a public classic ELB...
+    expect(stdout).toMatch(/FAIL\s+│\s+high\s+│\s+k8s-dashboard-expos…\s+│\s+payments-eks/);
+    // ...and the silence: the private twin, in the second account, passes every rule.
+    expect(stdout).toMatch(/PASS\s+│\s+high\s+│\s+istio-ingress-public\s+│\s+kubeflow-eks-twin\s+│\s+aws:310987654322/);
+    expect(stdout).toContain("silent (every rule passes): kubeflow-eks-twin");
+    expect(stdout).not.toMatch(/(FAIL|UNKNOWN)\s+│[^\n]*kubeflow-eks-twin/);
     const rows = /(\d+) row\(s\), (\d+) distinct fingerprint\(s\) after two runs/.exec(stdout);
     expect(Number(rows?.[1])).toBeGreaterThan(8);
     expect(rows?.[1]).toBe(rows?.[2]);

@@ -1,16 +1,13 @@
 import type { Cluster, Nodegroup } from "@aws-sdk/client-eks";
 import pLimit from "p-limit";
 import { type CollectContext, type Collector, STAGES } from "../../engine/ports.js";
-import { codeOf, describeError, statusOf } from "../../errors.js";
 import { DATA_SOURCES } from "../../model/coverage.js";
 import type { ClusterRecord, CollectionGap, CoverageEntry, InventoryPart } from "../../model/inventory.js";
+import { AMBIENT_SCOPE, awsGap as gap, sortGaps, stsUnavailable } from "./aws-gaps.js";
+import { type AwsAccountTarget, targetKey } from "./aws-sessions.js";
 import { eksClusterArn, mapEksCluster } from "./eks-mapper.js";
-import { isOptInRegion } from "./partitions.js";
 
-/** One AWS account to audit: a role to assume, or whatever credentials the environment holds. */
-export type AwsAccountTarget =
-  | { readonly kind: "role"; readonly roleArn: string; readonly accountId: string }
-  | { readonly kind: "ambient" };
+export type { AwsAccountTarget };
 
 /** The narrow EKS/STS surface the collector needs; the SDK adapter implements it. */
 export interface EksReader {
@@ -34,91 +31,7 @@ export interface EksCollectorOptions {
   readonly concurrency?: number;
 }
 
-/** Scope of an account-level gap for ambient credentials whose account never resolved. */
-export const AMBIENT_SCOPE = "ambient";
-
-/** What AWS answers in a region the account has not enabled (or whose token it does not accept). */
-const REGION_REJECTS_TOKEN_CODES = new Set([
-  "UnrecognizedClientException",
-  "InvalidClientTokenId",
-  "AuthFailure",
-  "OptInRequired",
-]);
-const INVALID_TOKEN_MESSAGE = /security token included in the request is invalid/i;
-const UNREACHABLE_CODES = new Set([
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "TimeoutError",
-]);
-const ACCESS_DENIED_CODES = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOperation"]);
-
-function isUnreachable(error: unknown): boolean {
-  return UNREACHABLE_CODES.has(codeOf(error) ?? "");
-}
-
-function isTokenRejection(error: unknown): boolean {
-  if (REGION_REJECTS_TOKEN_CODES.has(codeOf(error) ?? "")) return true;
-  return error instanceof Error && INVALID_TOKEN_MESSAGE.test(error.message);
-}
-
-function isAccessDenied(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === 401 || status === 403 || ACCESS_DENIED_CODES.has(codeOf(error) ?? "");
-}
-
-/** STS could not be reached or answered like a missing service, as opposed to rejecting the credentials. */
-function stsUnavailable(error: unknown): boolean {
-  const status = statusOf(error);
-  return isUnreachable(error) || status === 404 || (status !== undefined && status >= 500);
-}
-
-function reasonFor(error: unknown, region: string | null): string {
-  const described = describeError(error);
-  if (region !== null && (isUnreachable(error) || isTokenRejection(error))) {
-    // Credentials were already proven (STS) before any regional call, so a token the
-    // region rejects means the region is not enabled for the account.
-    const hint = isUnreachable(error)
-      ? `${region} could not be reached (no EKS endpoint there, or the network blocks it)`
-      : isOptInRegion(region)
-        ? `${region} is an opt-in region; enable it for this account or remove it from AUDIT_AWS_REGIONS`
-        : `${region} rejected credentials that STS accepted`;
-    return `region not enabled or not reachable: ${hint} (${described})`;
-  }
-  if (isAccessDenied(error)) return `access denied (${described})`;
-  return described;
-}
-
-interface GapPlace {
-  readonly scope: string;
-  readonly region: string | null;
-  readonly clusterName?: string;
-  readonly clusterId?: string;
-}
-
-function gap(place: GapPlace, operation: string, error: unknown): CollectionGap {
-  const status = statusOf(error);
-  // A region the account has not enabled is expected configuration, not an alarm.
-  const expected = place.region !== null && isTokenRejection(error) && isOptInRegion(place.region);
-  return {
-    ...(expected ? { severity: "info" as const } : {}),
-    cloud: "aws",
-    scope: place.scope,
-    region: place.region,
-    clusterId: place.clusterId ?? null,
-    clusterName: place.clusterName ?? null,
-    operation,
-    reason: reasonFor(error, place.region),
-    code: codeOf(error) ?? (status === undefined ? null : String(status)),
-  };
-}
-
-const gapOrder = (g: CollectionGap): string =>
-  [g.scope, g.region ?? "", g.clusterName ?? "", g.operation].join("\u0000");
-
-const targetKey = (target: AwsAccountTarget): string => (target.kind === "role" ? target.roleArn : AMBIENT_SCOPE);
+export { AMBIENT_SCOPE };
 
 interface ResolvedAccount {
   readonly target: AwsAccountTarget;
@@ -239,8 +152,7 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
         gaps.push(gap({ scope: AMBIENT_SCOPE, region: null }, "resolve-account", account.stsError));
       }
       const clusters = perRegion.flat().filter((c): c is ClusterRecord => c !== null);
-      // Completion order varies run to run; reports read better in a stable order.
-      gaps.sort((a, b) => gapOrder(a).localeCompare(gapOrder(b)));
+      sortGaps(gaps);
       return { clusters, coverage, gaps };
     },
   };

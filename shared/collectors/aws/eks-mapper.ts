@@ -1,5 +1,5 @@
 import type { Cluster, Nodegroup } from "@aws-sdk/client-eks";
-import type { ClusterRecord, NodePool } from "../../model/inventory.js";
+import type { ClusterRecord, NodePool, NodeRemoteAccess } from "../../model/inventory.js";
 import { awsGpusPerInstance, isAwsGpuInstanceType } from "./gpu-instance-types.js";
 import { partitionOfRegion } from "./partitions.js";
 
@@ -26,6 +26,18 @@ function gpusPerNode(instanceTypes: readonly string[]): number | null {
   return only ?? null;
 }
 
+/**
+ * EKS `remoteAccess`: with an SSH key and no source security groups, EKS opens port 22 on
+ * the nodes to 0.0.0.0/0 (API_RemoteAccessConfig). Node groups built from a launch template
+ * carry no remoteAccess; their own security groups are not read (see the README).
+ */
+function mapRemoteAccess(ng: Nodegroup): NodeRemoteAccess {
+  const key = ng.remoteAccess?.ec2SshKey?.trim() ?? "";
+  const sources = (ng.remoteAccess?.sourceSecurityGroups ?? []).map((g) => g.trim()).filter(Boolean);
+  if (!key) return { enabled: false, openToWorld: false, sources: [] };
+  return { enabled: true, openToWorld: sources.length === 0, sources };
+}
+
 function mapNodegroup(ng: Nodegroup): NodePool {
   const instanceTypes = (ng.instanceTypes ?? []).map((t) => t.trim()).filter(Boolean);
   const labels = { ...(ng.labels ?? {}) };
@@ -43,8 +55,10 @@ function mapNodegroup(ng: Nodegroup): NodePool {
     machineTypes: instanceTypes,
     gpu,
     gpusPerNode: gpu ? gpusPerNode(instanceTypes) : null,
-    // DescribeNodegroup does not say whether nodes get public IPs (that lives in the subnets).
+    // DescribeNodegroup does not say whether nodes get public IPs: that lives in the subnets
+    // (MapPublicIpOnLaunch) or the launch template, which the audit does not read.
     publicNodeIps: false,
+    remoteAccess: mapRemoteAccess(ng),
     spot: ng.capacityType === "SPOT",
     labels,
   };

@@ -52,8 +52,9 @@ data "aws_iam_policy_document" "trust" {
   }
 }
 
-# What the role may do: read EKS clusters and node groups, the load balancers in front of Services and
-# their security groups, and list regions. Nothing else; no wildcard actions.
+# What the role may do: exactly the calls the collectors make (test/infra/least-privilege.test.ts reads them
+# from the code): EKS clusters and node groups, the load balancers in front of Services with their tags, and
+# the security groups of internet-facing ones. Nothing else; no wildcard actions.
 data "aws_iam_policy_document" "read_only" {
   statement {
     sid    = "ClusterAuditReadOnly"
@@ -65,9 +66,7 @@ data "aws_iam_policy_document" "read_only" {
       "eks:DescribeNodegroup",
       "elasticloadbalancing:DescribeLoadBalancers",
       "elasticloadbalancing:DescribeTags",
-      "elasticloadbalancing:DescribeListeners",
       "ec2:DescribeSecurityGroups",
-      "ec2:DescribeRegions",
       "sts:GetCallerIdentity",
     ]
     # These list and describe calls have no resource-level scoping.
