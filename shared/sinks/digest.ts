@@ -71,9 +71,11 @@ export function attackChain(notifications: readonly Notification[]): string | nu
   const present = CHAIN.filter((c) => c.rules.some((r) => rules.has(r)));
   const steps = new Set(present.map((c) => c.step));
   if (!steps.has("exposure") || steps.size < 2) return null;
-  const words = present.map((c) => c.words);
+  // Several ways in read as one step: "public Istio gateway and public API server → Kubeflow reachable".
+  const entry = present.filter((c) => c.step === "exposure").map((c) => c.words).join(" and ");
+  const later = present.filter((c) => c.step !== "exposure").map((c) => c.words);
   const cost = spikeCost(notifications);
-  return `Attack path: ${words.join(" → ")}${cost ? ` (${cost})` : ""}`;
+  return `Attack path: ${[entry, ...later].join(" → ")}${cost ? ` (${cost})` : ""}`;
 }
 
 /** Most severe first; resolutions after alerts; then rule and cluster for a stable order. */
