@@ -44,7 +44,7 @@ export function renderTable(report: RunReport): string {
   ];
   for (const gap of gaps)
     lines.push(
-      `  gap: ${gap.cloud}:${gap.scope}${gap.region ? ` ${gap.region}` : ""} ${gap.operation}: ${cell(gap.reason, 200)}`,
+      `  gap: ${gap.cloud}:${cell(gap.scope, 80)}${gap.region ? ` ${cell(gap.region, 40)}` : ""}${gap.clusterName ? ` cluster ${cell(gap.clusterName, 80)}` : ""} ${cell(gap.operation, 60)}: ${cell(gap.reason, 200)}`,
     );
   for (const s of sinks) {
     lines.push(

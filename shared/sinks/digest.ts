@@ -72,7 +72,10 @@ export function attackChain(notifications: readonly Notification[]): string | nu
   const steps = new Set(present.map((c) => c.step));
   if (!steps.has("exposure") || steps.size < 2) return null;
   // Several ways in read as one step: "public Istio gateway and public API server → Kubeflow reachable".
-  const entry = present.filter((c) => c.step === "exposure").map((c) => c.words).join(" and ");
+  const entry = present
+    .filter((c) => c.step === "exposure")
+    .map((c) => c.words)
+    .join(" and ");
   const later = present.filter((c) => c.step !== "exposure").map((c) => c.words);
   const cost = spikeCost(notifications);
   return `Attack path: ${[entry, ...later].join(" → ")}${cost ? ` (${cost})` : ""}`;

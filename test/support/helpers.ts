@@ -120,6 +120,13 @@ export const HOSTILE_STRINGS = [
   "x'; drop table findings; --",
   "a/b\\c#d?e",
   "&amp; &lt;script&gt;alert(1)&lt;/script&gt; <script>alert(1)</script>",
+  '=HYPERLINK("https://evil.example","x")',
+  "+cmd|' /C calc'!A0",
+  "@SUM(1+1)*cmd",
+  "-2+3 <!subteam^S012AB3CD> @here @channel",
+  "https://evil.example/bare-link and javascript:alert(1)",
+  "\u001b]8;;https://evil.example\u0007click me\u001b]8;;\u0007 \u0007bell",
+  '"quoted", comma; "and \\ backslash"',
 ] as const;
 
 /** A notification owed to a channel, for renderer and notifier tests. */
