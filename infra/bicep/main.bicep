@@ -82,6 +82,25 @@ param mutesTableName string = 'auditmutes'
 @description('Optional. AUDIT_MUTELIST: an https URL (for example a blob in the audit storage account, read with the managed identity) of a YAML or JSON mutelist. Empty = only the mutes table.')
 param mutelistUrl string = ''
 
+@description('Optional. AUDIT_FANOUT_MIN_SCOPES: fan the sweep out over the scope queue when it has at least this many scopes. 0 = always in-process.')
+@minValue(0)
+param fanOutMinScopes int = 50
+
+@description('Optional. AUDIT_QUEUE_NAME: name of the scope queue (failed messages go to <name>-poison).')
+@minLength(3)
+@maxLength(63)
+param scopeQueueName string = 'audit-scopes'
+
+@description('Optional. AUDIT_FANOUT_DEADLINE_MINUTES: how long the finishing step waits for every scope to report.')
+@minValue(1)
+@maxValue(240)
+param fanOutDeadlineMinutes int = 10
+
+@description('Optional. AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE: Azure subscriptions per worker message.')
+@minValue(1)
+@maxValue(1000)
+param fanOutSubscriptionsPerScope int = 100
+
 // ---- Monitoring ----
 
 @description('Optional. Retention of the Log Analytics workspace behind Application Insights, in days.')
@@ -232,6 +251,11 @@ var auditAppSettings = {
   AUDIT_GPU_HISTORY_TABLE: gpuHistoryTableName
   AUDIT_MUTES_TABLE: mutesTableName
   AUDIT_MUTELIST: mutelistUrl
+  AUDIT_FANOUT_MIN_SCOPES: fanOutMinScopes == 0 ? '' : string(fanOutMinScopes)
+  AUDIT_QUEUE_ENDPOINT: storage.outputs.queueEndpoint
+  AUDIT_QUEUE_NAME: scopeQueueName
+  AUDIT_FANOUT_DEADLINE_MINUTES: string(fanOutDeadlineMinutes)
+  AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE: string(fanOutSubscriptionsPerScope)
   AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: string(notifyMaxCriticalMessages)
   AUDIT_NOTIFY_REMIND_AFTER_HOURS: notifyRemindAfterHours == 0 ? '' : string(notifyRemindAfterHours)
   AUDIT_RULE_CONFIG: empty(ruleConfig) ? '' : string(ruleConfig)

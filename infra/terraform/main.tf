@@ -81,6 +81,7 @@ locals {
   audit_clouds   = length(var.audit_clouds) > 0 ? var.audit_clouds : (local.aws_configured ? ["azure", "aws"] : ["azure"])
 
   table_endpoint = trimsuffix(azurerm_storage_account.this.primary_table_endpoint, "/")
+  queue_endpoint = trimsuffix(azurerm_storage_account.this.primary_queue_endpoint, "/")
 
   # Host storage through the identity (no AzureWebJobsStorage connection string), and telemetry with Entra ID auth.
   # APPLICATIONINSIGHTS_CONNECTION_STRING is set through site_config.
@@ -101,30 +102,35 @@ locals {
 
   # Every setting of SETTING_SPECS (shared/config/setting-specs.ts) that deployments set.
   audit_app_settings = {
-    AUDIT_CLOUDS                       = join(",", local.audit_clouds)
-    AUDIT_SCHEDULE                     = var.audit_schedule
-    AUDIT_AZURE_SUBSCRIPTIONS          = join(",", var.audit_azure_subscriptions)
-    AUDIT_AZURE_CLOUD                  = var.azure_cloud
-    AUDIT_AZURE_ARM_ENDPOINT           = coalesce(var.azure_arm_endpoint, local.arm_endpoints[var.azure_cloud])
-    AUDIT_AZURE_LOGS_ENDPOINT          = var.azure_logs_endpoint
-    AUDIT_LOG_ANALYTICS_WORKSPACES     = join(",", var.log_analytics_workspace_ids)
-    AUDIT_AWS_ROLE_ARNS                = join(",", local.aws_role_arns)
-    AUDIT_AWS_REGIONS                  = join(",", var.aws_regions)
-    AUDIT_AWS_WEB_IDENTITY_AUDIENCE    = var.aws_web_identity_audience
-    AUDIT_TEAMS_WEBHOOK_URL            = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.teams_webhook_secret_name}/)"
-    AUDIT_SLACK_WEBHOOK_URL            = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.slack_webhook_secret_name}/)"
-    AUDIT_NOTIFY_MIN_SEVERITY          = var.notify_min_severity
-    AUDIT_WEBHOOK_ALLOWED_HOSTS        = join(",", var.webhook_allowed_hosts)
-    AUDIT_TABLE_ENDPOINT               = local.table_endpoint
-    AUDIT_FINDINGS_TABLE               = var.findings_table_name
-    AUDIT_GPU_TABLE                    = var.gpu_table_name
-    AUDIT_RUNS_TABLE                   = var.runs_table_name
-    AUDIT_GPU_HISTORY_TABLE            = var.gpu_history_table_name
-    AUDIT_MUTES_TABLE                  = var.mutes_table_name
-    AUDIT_MUTELIST                     = var.mutelist_url == null ? "" : var.mutelist_url
-    AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES = tostring(var.notify_max_critical_messages)
-    AUDIT_NOTIFY_REMIND_AFTER_HOURS    = var.notify_remind_after_hours == null ? "" : tostring(var.notify_remind_after_hours)
-    AUDIT_RULE_CONFIG                  = length(var.rule_config) == 0 ? "" : jsonencode(var.rule_config)
+    AUDIT_CLOUDS                         = join(",", local.audit_clouds)
+    AUDIT_SCHEDULE                       = var.audit_schedule
+    AUDIT_AZURE_SUBSCRIPTIONS            = join(",", var.audit_azure_subscriptions)
+    AUDIT_AZURE_CLOUD                    = var.azure_cloud
+    AUDIT_AZURE_ARM_ENDPOINT             = coalesce(var.azure_arm_endpoint, local.arm_endpoints[var.azure_cloud])
+    AUDIT_AZURE_LOGS_ENDPOINT            = var.azure_logs_endpoint
+    AUDIT_LOG_ANALYTICS_WORKSPACES       = join(",", var.log_analytics_workspace_ids)
+    AUDIT_AWS_ROLE_ARNS                  = join(",", local.aws_role_arns)
+    AUDIT_AWS_REGIONS                    = join(",", var.aws_regions)
+    AUDIT_AWS_WEB_IDENTITY_AUDIENCE      = var.aws_web_identity_audience
+    AUDIT_TEAMS_WEBHOOK_URL              = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.teams_webhook_secret_name}/)"
+    AUDIT_SLACK_WEBHOOK_URL              = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/${local.slack_webhook_secret_name}/)"
+    AUDIT_NOTIFY_MIN_SEVERITY            = var.notify_min_severity
+    AUDIT_WEBHOOK_ALLOWED_HOSTS          = join(",", var.webhook_allowed_hosts)
+    AUDIT_TABLE_ENDPOINT                 = local.table_endpoint
+    AUDIT_FINDINGS_TABLE                 = var.findings_table_name
+    AUDIT_GPU_TABLE                      = var.gpu_table_name
+    AUDIT_RUNS_TABLE                     = var.runs_table_name
+    AUDIT_GPU_HISTORY_TABLE              = var.gpu_history_table_name
+    AUDIT_MUTES_TABLE                    = var.mutes_table_name
+    AUDIT_MUTELIST                       = var.mutelist_url == null ? "" : var.mutelist_url
+    AUDIT_FANOUT_MIN_SCOPES              = var.fanout_min_scopes == 0 ? "" : tostring(var.fanout_min_scopes)
+    AUDIT_QUEUE_ENDPOINT                 = local.queue_endpoint
+    AUDIT_QUEUE_NAME                     = var.scope_queue_name
+    AUDIT_FANOUT_DEADLINE_MINUTES        = tostring(var.fanout_deadline_minutes)
+    AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE = tostring(var.fanout_subscriptions_per_scope)
+    AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES   = tostring(var.notify_max_critical_messages)
+    AUDIT_NOTIFY_REMIND_AFTER_HOURS      = var.notify_remind_after_hours == null ? "" : tostring(var.notify_remind_after_hours)
+    AUDIT_RULE_CONFIG                    = length(var.rule_config) == 0 ? "" : jsonencode(var.rule_config)
   }
 
   # Optional settings are left out when empty, so that the engine applies its own default. The
@@ -142,6 +148,7 @@ locals {
     AUDIT_NOTIFY_REMIND_AFTER_HOURS = var.notify_remind_after_hours != null
     AUDIT_RULE_CONFIG               = length(var.rule_config) > 0
     AUDIT_MUTELIST                  = var.mutelist_url != null
+    AUDIT_FANOUT_MIN_SCOPES         = var.fanout_min_scopes > 0
     AUDIT_MUTELIST                  = var.mutelist_url != null
   }
 

@@ -169,6 +169,54 @@ variable "mutelist_url" {
   }
 }
 
+variable "fanout_min_scopes" {
+  type        = number
+  description = "AUDIT_FANOUT_MIN_SCOPES: fan the sweep out over the scope queue when it has at least this many scopes. 0 = always in-process."
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.fanout_min_scopes >= 0 && floor(var.fanout_min_scopes) == var.fanout_min_scopes
+    error_message = "fanout_min_scopes must be a whole number, 0 or more."
+  }
+}
+
+variable "scope_queue_name" {
+  type        = string
+  description = "AUDIT_QUEUE_NAME: name of the scope queue (failed messages go to <name>-poison)."
+  default     = "audit-scopes"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){1,61}[a-z0-9]?$", var.scope_queue_name))
+    error_message = "scope_queue_name must be 3 to 63 lower-case letters, digits and single hyphens."
+  }
+}
+
+variable "fanout_deadline_minutes" {
+  type        = number
+  description = "AUDIT_FANOUT_DEADLINE_MINUTES: how long the finishing step waits for every scope to report."
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.fanout_deadline_minutes >= 1 && var.fanout_deadline_minutes <= 240
+    error_message = "fanout_deadline_minutes must be from 1 to 240."
+  }
+}
+
+variable "fanout_subscriptions_per_scope" {
+  type        = number
+  description = "AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE: Azure subscriptions per worker message."
+  default     = 100
+  nullable    = false
+
+  validation {
+    condition     = var.fanout_subscriptions_per_scope >= 1 && var.fanout_subscriptions_per_scope <= 1000
+    error_message = "fanout_subscriptions_per_scope must be from 1 to 1000."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Monitoring
 # ---------------------------------------------------------------------------

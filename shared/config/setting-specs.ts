@@ -173,6 +173,46 @@ export const SETTING_SPECS = [
     deployed: true,
   },
   {
+    name: "AUDIT_FANOUT_MIN_SCOPES",
+    description:
+      "Fan the sweep out over the Storage queue when it has at least this many scopes (subscription batches, AWS account-regions); unset = always in-process.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_QUEUE_ENDPOINT",
+    description:
+      "The scope queue's https queue service endpoint, used with the managed identity (the function's storage account).",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_QUEUE_CONNECTION_STRING",
+    description: "The scope queue as a connection string (local runs, Azurite). Deployments use AUDIT_QUEUE_ENDPOINT.",
+    secret: true,
+    deployed: false,
+  },
+  {
+    name: "AUDIT_QUEUE_NAME",
+    description:
+      "Name of the scope queue (the queue-triggered worker reads it; failed messages go to <name>-poison); default audit-scopes.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_FANOUT_DEADLINE_MINUTES",
+    description:
+      "How long the finishing step waits for every scope to report before it notifies and reports the missing ones as blind spots; default 10.",
+    secret: false,
+    deployed: true,
+  },
+  {
+    name: "AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE",
+    description: "Azure subscriptions per worker message (one Resource Graph query each); default 100.",
+    secret: false,
+    deployed: true,
+  },
+  {
     name: "AUDIT_RUNS_TABLE",
     description:
       "Run history table (one row per run: coverage, counts, gaps, duration, sink results); default auditruns.",

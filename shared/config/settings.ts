@@ -50,6 +50,20 @@ export interface Settings {
   readonly mutesTable: string;
   /** The mutelist file: a local path or an https URL (a blob, read with the managed identity unless it carries a SAS). */
   readonly mutelist: string | null;
+  /** Scale-out on Storage Queues: the timer plans, queue workers audit one scope each, a finishing step notifies. */
+  readonly fanOut: {
+    /** Fan out when the sweep has at least this many scopes; null = always in-process. */
+    readonly minScopes: number | null;
+    readonly queue:
+      | { readonly kind: "endpoint"; readonly endpoint: string }
+      | { readonly kind: "connectionString"; readonly connectionString: string }
+      | null;
+    readonly queueName: string;
+    /** The finishing step waits this long for the workers before it reports missing scopes as blind spots. */
+    readonly deadlineMinutes: number;
+    /** Subscriptions per Azure worker message (Resource Graph takes them in one query). */
+    readonly subscriptionsPerScope: number;
+  };
   /** Each rule's config: `AUDIT_RULE_CONFIG` over the rule's defaults. */
   readonly ruleConfigs: ReadonlyMap<string, unknown>;
 }
@@ -358,6 +372,36 @@ export function loadSettings(env: Environment, options: LoadOptions = {}): Setti
   }
   const mutelist = mutelistRaw;
 
+  // Scale-out
+  const queueConnectionString = read("AUDIT_QUEUE_CONNECTION_STRING");
+  const queueEndpointRaw = read("AUDIT_QUEUE_ENDPOINT");
+  registerSecret(queueConnectionString);
+  let queue: Settings["fanOut"]["queue"] = null;
+  if (queueConnectionString && queueEndpointRaw)
+    problems.push("AUDIT_QUEUE_CONNECTION_STRING and AUDIT_QUEUE_ENDPOINT are both set: set at most one");
+  else if (queueEndpointRaw)
+    queue = {
+      kind: "endpoint",
+      endpoint: check("AUDIT_QUEUE_ENDPOINT", httpsUrl, queueEndpointRaw, "").replace(/\/+$/, ""),
+    };
+  else if (queueConnectionString) {
+    if (!/(^|;)\s*(QueueEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(queueConnectionString))
+      problems.push("AUDIT_QUEUE_CONNECTION_STRING: not a storage connection string (value not shown)");
+    else queue = { kind: "connectionString", connectionString: queueConnectionString };
+  }
+  const queueName = read("AUDIT_QUEUE_NAME") ?? "audit-scopes";
+  if (!/^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/.test(queueName))
+    problems.push(
+      `AUDIT_QUEUE_NAME: ${JSON.stringify(queueName.slice(0, 70))} is not a queue name (3-63 lower-case letters, digits and single hyphens)`,
+    );
+  const minScopes = intSetting("AUDIT_FANOUT_MIN_SCOPES", 1, 1_000_000, null);
+  if (minScopes !== null && queue === null)
+    problems.push(
+      "AUDIT_FANOUT_MIN_SCOPES: needs AUDIT_QUEUE_ENDPOINT (or AUDIT_QUEUE_CONNECTION_STRING) for the scope queue",
+    );
+  const deadlineMinutes = intSetting("AUDIT_FANOUT_DEADLINE_MINUTES", 1, 240, 10) ?? 10;
+  const subscriptionsPerScope = intSetting("AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE", 1, 1000, 100) ?? 100;
+
   // DefaultAzureCredential throws on an unknown value; report it with everything else.
   const tokenCredentials = env.AZURE_TOKEN_CREDENTIALS?.trim();
   if (tokenCredentials && !TOKEN_CREDENTIAL_CHOICES.includes(tokenCredentials.toLowerCase())) {
@@ -400,6 +444,7 @@ export function loadSettings(env: Environment, options: LoadOptions = {}): Setti
     gpuHistoryTable,
     mutesTable,
     mutelist,
+    fanOut: Object.freeze({ minScopes, queue, queueName, deadlineMinutes, subscriptionsPerScope }),
     ruleConfigs,
   });
 }

@@ -26,9 +26,10 @@ describe("the settings catalog", () => {
     for (const name of names) expect(readme, name).toContain(name);
   });
 
-  it("marks the webhook URLs and the connection string secret", () => {
+  it("marks the webhook URLs and the connection strings secret", () => {
     const secrets = SETTING_SPECS.filter((s) => s.secret).map((s) => s.name);
     expect(secrets.sort()).toEqual([
+      "AUDIT_QUEUE_CONNECTION_STRING",
       "AUDIT_SLACK_WEBHOOK_URL",
       "AUDIT_TABLE_CONNECTION_STRING",
       "AUDIT_TEAMS_WEBHOOK_URL",

@@ -88,6 +88,9 @@ output resourceId string = storageAccount.id
 @description('The primary blob endpoint (with a trailing slash).')
 output blobEndpoint string = storageAccount.properties.primaryEndpoints.blob
 
+@description('The queue endpoint (the scope queue of the fan-out; AUDIT_QUEUE_ENDPOINT).')
+output queueEndpoint string = 'https://${storageAccount.name}.queue.${environment().suffixes.storage}'
+
 @description('The table endpoint, without a trailing slash (app setting AUDIT_TABLE_ENDPOINT).')
 output tableEndpoint string = 'https://${storageAccount.name}.table.${environment().suffixes.storage}'
 
