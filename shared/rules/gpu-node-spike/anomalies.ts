@@ -70,16 +70,28 @@ function estimateGpusPerNode(nodes: readonly SeriesPoint[], capacity: readonly S
   return median > 0 ? median : null;
 }
 
-/** Σ max(0, value − baseline) × step over the window's points. */
-function excessOver(points: readonly SeriesPoint[], spike: Spike, step: number): number {
-  let sum = 0;
+/**
+ * Σ max(0, value − baseline) × duration over the window's points. A point lasts until
+ * the next one (the last as long as the one before), so a series sampled every three
+ * hours that turns hourly in the spike counts each hour once.
+ */
+function excessOver(points: readonly SeriesPoint[], spike: Spike, fallbackStep: number): number {
   const from = spike.start.getTime();
   const to = spike.end.getTime();
-  for (const p of points) {
-    const t = p.time.getTime();
-    if (t >= from && t <= to && Number.isFinite(p.value)) sum += Math.max(0, p.value - spike.baseline);
+  const inside = points.filter((p) => p.time.getTime() >= from && p.time.getTime() <= to && Number.isFinite(p.value));
+  let sum = 0;
+  for (let i = 0; i < inside.length; i++) {
+    const p = inside[i] as SeriesPoint;
+    const next = inside[i + 1];
+    const previous = inside[i - 1];
+    const duration = next
+      ? next.time.getTime() - p.time.getTime()
+      : previous
+        ? p.time.getTime() - previous.time.getTime()
+        : fallbackStep;
+    sum += Math.max(0, p.value - spike.baseline) * duration;
   }
-  return (sum * step) / HOUR;
+  return sum / HOUR;
 }
 
 const overlap = (a: Spike, b: Spike, slack: number): boolean =>
