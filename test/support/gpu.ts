@@ -3,6 +3,9 @@
  * A100 pool jumps from 2 to 12 nodes after two steady weeks (the miner as the top
  * attribution), and its diurnal twin peaking now as it does every day.
  */
+
+import { evaluateRules } from "../../shared/engine/evaluate.js";
+import type { Finding } from "../../shared/model/finding.js";
 import type {
   CoverageEntry,
   Inventory,
@@ -11,6 +14,8 @@ import type {
   NodePool,
 } from "../../shared/model/inventory.js";
 import type { GpuAttribution, GpuNodeSeries } from "../../shared/model/signals.js";
+import { GPU_SPIKE_DEFAULTS } from "../../shared/rules/gpu-node-spike/config.js";
+import { ALL_RULES } from "../../shared/rules/index.js";
 import { cluster, exposure, inventoryOf } from "./helpers.js";
 
 const HOUR = 3_600_000;
@@ -156,4 +161,15 @@ export function demoGpuInventory(overrides: Partial<Inventory> = {}): Inventory 
     gpuSeries: [kubeflowSeries(), diurnalSeries()],
     ...overrides,
   });
+}
+
+/** The run's findings for an inventory, as the engine reports them (dependencies evaluated first). */
+export function findingsOf(inventory: Inventory, now: Date = NOW, config: Record<string, unknown> = {}): Finding[] {
+  const configs = new Map<string, unknown>([["gpu-node-spike", { ...GPU_SPIKE_DEFAULTS, ...config }]]);
+  return evaluateRules(ALL_RULES, inventory, { now, configs }).drafts.map(({ sources: _s, ...draft }) => ({
+    ...draft,
+    state: "new",
+    firstSeen: now.toISOString(),
+    lastSeen: now.toISOString(),
+  }));
 }
