@@ -145,7 +145,7 @@ async function bench(): Promise<void> {
     ];
     console.log(lines.join("\n"));
     // The detector's quality figures, the same as `npm run bench:spikes`.
-    console.log(`\nGPU spike detection quality:\n${runSpikeBench()}`);
+    console.log(`\n${runSpikeBench()}`);
   } finally {
     await Promise.allSettled([arm.close(), azurite.stop()]);
   }

@@ -155,7 +155,7 @@ function evaluateCluster(
         ...base,
         status: "pass",
         subject: "",
-        detail: `Cluster ${cluster.name} in ${where} has no GPU node pools and no GPU nodes in its telemetry.`,
+        detail: `Cluster ${cluster.name} in ${where} has no GPU ${kindOf(cluster)}s${cluster.cloud === "azure" ? " and no GPU nodes in its telemetry" : ""}.`,
         evidence: {},
       },
     ];
