@@ -140,6 +140,27 @@ describe("gpu-node-spike resolution", () => {
     expect(longer?.status).toBe("fail");
   });
 
+  it("still flags a miner back a week later at the same hour: the first visit never becomes the baseline", () => {
+    const week = 7 * 24;
+    const values = [
+      ...Array.from({ length: 2 * week - 3 }, () => 2),
+      12,
+      12,
+      12,
+      ...Array.from({ length: week - 2 }, () => 2),
+      12,
+      12,
+    ];
+    const series: GpuNodeSeries = { ...kubeflowSeries(), points: hourly(values) };
+    const [v] = on("kubeflow-gpu-prod", evaluate(demoGpuInventory({ gpuSeries: [series] })));
+    expect(v).toMatchObject({ status: "fail", severity: "critical" });
+    const windows = readGpuSpikeEvidence(v?.evidence ?? {})?.windows ?? [];
+    expect(windows.map((w) => [w.state, w.peakNodes])).toEqual([
+      ["resolved", 12],
+      ["open", 12],
+    ]);
+  });
+
   it("forgets windows that ended before the lookback", () => {
     const series = kubeflowSeries(
       3,
