@@ -190,6 +190,8 @@ describe("--output html", () => {
         );
         expect(charts[0]).toContain("kubeflow-gpu-prod");
 
+        // What a person sees: the rendered text, without the scripts' source (textContent would include it).
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point
         const text = visible(await page.evaluate(() => document.body.innerText));
         expect(text).toContain("kubeflow-gpu-prod");
         expect(text).toContain("aks-training-private");
