@@ -12,6 +12,7 @@ import { createLoopbackCertificate } from "../fakes/tls-cert.js";
 import { mergeInventory } from "../model/inventory.js";
 import { createAzureEntityTable, createTableClient } from "../store/azure-table.js";
 import { createFindingStore } from "../store/finding-store.js";
+import { runSpikeBench } from "./spike-quality.js";
 
 /**
  * The performance benchmark. It prints figures as ratios measured in one run and
@@ -143,6 +144,8 @@ async function bench(): Promise<void> {
       `  batched transactions: ${batched.ms.toFixed(0)} ms; one upsert per row: ${single.ms.toFixed(0)} ms; batching is ${(single.ms / batched.ms).toFixed(1)}x faster`,
     ];
     console.log(lines.join("\n"));
+    // The detector's quality figures, the same as `npm run bench:spikes`.
+    console.log(`\n${runSpikeBench()}`);
   } finally {
     await Promise.allSettled([arm.close(), azurite.stop()]);
   }

@@ -8,12 +8,14 @@ import { type RunReport, runAudit } from "../engine/run-audit.js";
 import { ConfigError, describeError } from "../errors.js";
 import { repoRoot } from "../paths.js";
 import { cleanText } from "../sinks/digest.js";
+import { renderGpuCsv } from "./render-gpu-csv.js";
+import { renderHtml } from "./render-html.js";
 import { renderMutes } from "./render-mutes.js";
 import { renderOcsf } from "./render-ocsf.js";
 import { renderCsv, renderTable } from "./render-report.js";
 
 export const USAGE =
-  "usage: npm run audit -- [--output table|json|csv|ocsf] [--out FILE] [--no-notify]\n       npm run audit -- --mutes   (list the mutelist entries, active and expired)";
+  "usage: npm run audit -- [--output table|json|csv|ocsf|gpu-csv|html] [--out FILE] [--no-notify]\n       npm run audit -- --mutes   (list the mutelist entries, active and expired)";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -23,13 +25,16 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, deliveryFailed: 1, badConfig: 2, crashed: 3 } as const;
 
-const OUTPUTS = ["table", "json", "csv", "ocsf"] as const;
+const OUTPUTS = ["table", "json", "csv", "ocsf", "gpu-csv", "html"] as const;
 type OutputFormat = (typeof OUTPUTS)[number];
 
 function render(report: RunReport, format: OutputFormat): string {
   if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
   if (format === "csv") return renderCsv(report);
   if (format === "ocsf") return renderOcsf(report);
+  // The FinOps GPU anomalies of the run, and the self-contained HTML report.
+  if (format === "gpu-csv") return renderGpuCsv(report);
+  if (format === "html") return renderHtml(report);
   return renderTable(report);
 }
 

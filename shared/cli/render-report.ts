@@ -71,14 +71,14 @@ const CSV_COLUMNS = [
   "lastSeen",
 ] as const;
 
+/** One RFC 4180 cell, with a leading quote on a value a spreadsheet would run as a formula. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
 /** RFC 4180, with a leading quote on cells a spreadsheet would run as a formula. */
 export function renderCsv(report: RunReport): string {
-  const escapeCell = (value: string): string => {
-    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const rows = sortForReport(report.findings).map((f) =>
-    CSV_COLUMNS.map((c) => escapeCell(String(f[c] ?? ""))).join(","),
-  );
+  const rows = sortForReport(report.findings).map((f) => CSV_COLUMNS.map((c) => csvCell(String(f[c] ?? ""))).join(","));
   return `${[CSV_COLUMNS.join(","), ...rows].join("\r\n")}\r\n`;
 }

@@ -1,5 +1,6 @@
 import type { CollectorEnvironment } from "../collectors/registry.js";
 import type { ReportSink } from "../engine/ports.js";
+import { gpuAnomalySinkRegistration } from "./gpu-anomaly-table.js";
 
 /** One line per report sink; each decides from settings whether it is on. */
 export interface ReportSinkRegistration {
@@ -7,4 +8,4 @@ export interface ReportSinkRegistration {
   create(environment: CollectorEnvironment): Promise<ReportSink | null>;
 }
 
-export const REPORT_SINKS: readonly ReportSinkRegistration[] = [];
+export const REPORT_SINKS: readonly ReportSinkRegistration[] = [gpuAnomalySinkRegistration];

@@ -144,7 +144,11 @@ describe("npm run audit", () => {
     });
     const twin = report.findings.filter((f) => f.scope === "310987654322");
     expect(twin.length).toBeGreaterThanOrEqual(6);
-    expect(new Set(twin.map((f) => `${f.clusterName}:${f.status}`))).toEqual(new Set(["kubeflow-eks-twin:pass"]));
+    // Silence: nothing fails; the GPU rule only says, informationally, that the pool's history is still warming up.
+    expect(twin.every((f) => f.clusterName === "kubeflow-eks-twin")).toBe(true);
+    expect(twin.filter((f) => f.status !== "pass").map((f) => `${f.ruleId}:${f.status}:${f.severity}`)).toEqual([
+      "gpu-node-spike:unknown:info",
+    ]);
     expect(report.findings.find((f) => f.ruleId === "audit-blind-spot" && f.cloud === "aws")).toMatchObject({
       status: "unknown",
       region: "ap-east-1",

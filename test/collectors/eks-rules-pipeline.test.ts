@@ -171,7 +171,12 @@ describe("the provider-neutral rules on EKS, through the real pipeline", () => {
 
     // The twin: private endpoint, internal gateway, SSH only from a bastion group. Silence.
     const twin = findings.filter((f) => f.clusterName === "kubeflow-twin");
-    expect(twin.map((f) => `${f.ruleId}:${f.status}`).sort()).toEqual([
+    expect(
+      twin
+        .filter((f) => f.ruleId !== "gpu-node-spike")
+        .map((f) => `${f.ruleId}:${f.status}`)
+        .sort(),
+    ).toEqual([
       "api-server-public:pass",
       "istio-ingress-public:pass",
       "k8s-dashboard-exposed:pass",
@@ -179,6 +184,9 @@ describe("the provider-neutral rules on EKS, through the real pipeline", () => {
       "node-public-ip:pass",
       "rbac-disabled:pass",
     ]);
+    // The GPU rule passes here, or is unknown only while stored history warms up: informational, never an alert.
+    for (const f of on(findings, "gpu-node-spike", "kubeflow-twin"))
+      expect(f.status === "pass" || (f.status === "unknown" && f.severity === "info")).toBe(true);
     expect(on(findings, "istio-ingress-public", "kubeflow-twin")[0]?.detail).toMatch(/is internal\.$/);
     expect(findings.filter((f) => f.ruleId === "audit-blind-spot")).toEqual([]);
 

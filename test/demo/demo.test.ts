@@ -26,10 +26,13 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/FAIL\s+│\s+high\s+│\s+node-public-ip\s+│\s+kubeflow-eks-gpu/);
     // ...a dashboard behind a public classic ELB...
     expect(stdout).toMatch(/FAIL\s+│\s+high\s+│\s+k8s-dashboard-expos…\s+│\s+payments-eks/);
-    // ...and the silence: the private twin, in the second account, passes every rule.
+    // ...and the silence: the private twin, in the second account, nothing fails.
     expect(stdout).toMatch(/PASS\s+│\s+high\s+│\s+istio-ingress-public\s+│\s+kubeflow-eks-twin\s+│\s+aws:310987654322/);
-    expect(stdout).toContain("silent (every rule passes): kubeflow-eks-twin");
-    expect(stdout).not.toMatch(/(FAIL|UNKNOWN)\s+│[^\n]*kubeflow-eks-twin/);
+    expect(stdout).toMatch(/silent \(nothing fails\): .*kubeflow-eks-twin/);
+    expect(stdout).not.toMatch(/FAIL\s+│[^\n]*kubeflow-eks-twin/);
+    // The only unknown on the twin is informational: its GPU history is still warming up.
+    for (const line of stdout.split("\n").filter((l) => /UNKNOWN\s+│[^\n]*kubeflow-eks-twin/.test(l)))
+      expect(line).toMatch(/UNKNOWN\s+│\s+info\s+│\s+gpu-node-spike/);
     const rows = /(\d+) row\(s\), (\d+) distinct fingerprint\(s\) after two runs/.exec(stdout);
     expect(Number(rows?.[1])).toBeGreaterThan(8);
     expect(rows?.[1]).toBe(rows?.[2]);

@@ -67,7 +67,7 @@ describe("auditTimer (Functions v4 handler)", () => {
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.level).toBe("information");
     expect(summaries[0]?.text).toMatch(
-      /7 clusters; \d+ fail, \d+ unknown, \d+ pass; \d+ new, 0 resolved; 2 gaps; table=ok slack=ok teams=ok$/,
+      /7 clusters; \d+ fail, \d+ unknown, \d+ pass; \d+ new, 0 resolved; 2 gaps; table=ok slack=ok teams=ok gpu-anomalies=ok$/,
     );
     // DefaultAzureCredential, restricted to the managed identity, fetched tokens from the fake endpoint.
     expect(cloud.identity.tokensIssued()).toBeGreaterThan(0);
