@@ -35,6 +35,11 @@ describe("npm run demo", () => {
     expect(Number(/teams: (\d+) message\(s\)/.exec(stdout)?.[1])).toBe(slack);
     expect(stdout).toContain("chat messages sent by run 2: 0");
     expect(stdout).toContain("demo finished");
+    // Calls per sweep: 3 subscriptions in 2 pages, one permission check each (+1 retried 429), four queries of
+    // one page each (+1 retried 429), three flagged clusters re-read; one token for the one audience.
+    expect(stdout).toContain(
+      "Azure calls of run 1: 2 subscription page(s), 4 permission check(s), 5 Resource Graph page(s), 3 ARM re-read(s) (429s retried included); tokens: 1 for https://management.azure.com",
+    );
 
     // The matrix: each rule fires on its attack path and stays quiet on the twin.
     const section = stdout.slice(stdout.indexOf("The attack paths on AKS"), stdout.indexOf("Findings table"));
