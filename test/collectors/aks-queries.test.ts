@@ -20,7 +20,7 @@ const QUERIES = [
     columns: columns(
       "id:string name:string subscriptionId:string resourceGroup:string location:string tags:dynamic " +
         "kubernetesVersion:string powerState:string fqdn:string privateFqdn:string publicNetworkAccess:string " +
-        "enableRBAC:bool disableLocalAccounts:bool nodeResourceGroup:string apiServerAccessProfile:dynamic " +
+        "enableRBAC:dynamic disableLocalAccounts:dynamic nodeResourceGroup:string apiServerAccessProfile:dynamic " +
         "aadProfile:dynamic networkProfile:dynamic addonProfiles:dynamic agentPoolProfiles:dynamic",
     ),
   },

@@ -1,14 +1,15 @@
 /**
  * The Resource Graph queries of the AKS collector: one per resource type, each run once across every
  * subscription in scope (the subscriptions travel in the request, never in the text). They stay in
- * mainstream KQL (where, extend, project, tostring, tobool, coalesce, =~, in~, order by) and keep
+ * mainstream KQL (where, extend, project, tostring, coalesce, =~, in~, order by) and keep
  * `id` in the output, ordered by it, so Resource Graph can page them with skipTokens without
  * dropping or repeating rows. `test/collectors/aks-queries.test.ts` binds each against the documented
  * Resource Graph schema with the official Kusto parser.
  */
 
 /**
- * Every AKS cluster. Scalars are projected typed; the nested profiles stay in their REST shape
+ * Every AKS cluster. Strings are projected typed (booleans stay dynamic, so an unset flag reads as
+ * absent, not false); the nested profiles stay in their REST shape
  * (`properties.enableRBAC`, not the SDK's `enableRbac`) for the mapper, which reads add-on keys in
  * any casing (Resource Graph property access is case-sensitive, so the query does not try).
  */
@@ -21,8 +22,8 @@ export const MANAGED_CLUSTERS_QUERY = `resources
     fqdn = tostring(p.fqdn),
     privateFqdn = tostring(p.privateFQDN),
     publicNetworkAccess = tostring(p.publicNetworkAccess),
-    enableRBAC = tobool(p.enableRBAC),
-    disableLocalAccounts = tobool(p.disableLocalAccounts),
+    enableRBAC = p.enableRBAC,
+    disableLocalAccounts = p.disableLocalAccounts,
     nodeResourceGroup = tostring(p.nodeResourceGroup),
     apiServerAccessProfile = p.apiServerAccessProfile,
     aadProfile = p.aadProfile,
