@@ -218,6 +218,79 @@ describe("AKS collection through Resource Graph and ARM (real SDK clients agains
     }
   });
 
+  it("reads the demo estate's Service exposure: legacy tags, a shared IP, ranges, and no internal or outbound IP", async () => {
+    const { part } = await sweep(await loadEstate(DEMO_ESTATE_PATH()));
+    const seen = part.exposures.map((e) => ({
+      cluster: e.clusterId.split("/").pop(),
+      service: `${e.namespace}/${e.serviceName}`,
+      address: e.addresses.join(","),
+      ports: e.ports.map((p) => `${p.protocol}/${p.port}`).join(","),
+      sources: e.sourceRestriction === "restricted" ? e.sourceCidrs.join(",") : e.sourceRestriction,
+      tag: (e.evidence.serviceTag as string[]).join(","),
+    }));
+    expect(seen.sort((a, b) => a.address.localeCompare(b.address))).toEqual([
+      {
+        cluster: "aks-ingress-weu",
+        service: "kubernetes-dashboard/kubernetes-dashboard",
+        address: "20.50.10.11",
+        ports: "TCP/443",
+        sources: "203.0.113.0/24",
+        tag: "k8s-azure-service",
+      },
+      {
+        cluster: "aks-ingress-weu",
+        service: "istio-system/istio-ingressgateway",
+        address: "20.50.10.12",
+        ports: "TCP/80,TCP/443",
+        sources: "198.51.100.0/24,203.0.113.0/24",
+        tag: "k8s-azure-service",
+      },
+      {
+        cluster: "aks-ingress-weu",
+        service: "ingress-nginx/ingress-nginx-controller",
+        address: "20.50.10.13",
+        ports: "TCP/80,TCP/443,UDP/443",
+        sources: "open",
+        tag: "k8s-azure-service",
+      },
+      {
+        cluster: "aks-ingress-weu",
+        service: "ingress-nginx/ingress-nginx-controller-udp",
+        address: "20.50.10.13",
+        ports: "TCP/80,TCP/443,UDP/443",
+        sources: "open",
+        tag: "k8s-azure-service",
+      },
+      {
+        cluster: "aks-ingress-weu",
+        service: "web/storefront",
+        address: "20.50.10.14",
+        ports: "TCP/443",
+        sources: "open",
+        tag: "service (legacy)",
+      },
+      {
+        cluster: "kubeflow-gpu-prod",
+        service: "istio-system/istio-ingressgateway",
+        address: "20.85.12.34",
+        ports: "TCP/80,TCP/443,TCP/15021",
+        sources: "open",
+        tag: "k8s-azure-service",
+      },
+      {
+        cluster: "aks-legacy-dashboard",
+        service: "kubernetes-dashboard/kubernetes-dashboard",
+        address: "51.105.20.7",
+        ports: "TCP/443",
+        sources: "open",
+        tag: "k8s-azure-service",
+      },
+    ]);
+    // aks-training-private's gateway is on the internal LB (10.224.0.50, allowed from Internet by the provider's
+    // rule): no exposure. Nor are the four managed outbound IPs, the jumpbox NIC IP or the App Gateway IP.
+    expect(part.exposures.some((e) => e.clusterId.endsWith("/aks-training-private"))).toBe(false);
+  });
+
   it("lets ARM win where Resource Graph lags: a fix, a deletion, and a re-read that fails", async () => {
     const S = sub(0);
     const estate = estateSchema.parse({
