@@ -375,6 +375,7 @@ describe("AKS collection through Resource Graph and ARM (real SDK clients agains
     expect(part.gaps).toEqual([
       expect.objectContaining({
         scope: S,
+        operation: "read-service-exposure",
         source: DATA_SOURCES.serviceExposure,
         code: "AuthorizationFailed",
         reason: expect.stringContaining("Microsoft.Network/publicIPAddresses/read"),
@@ -382,6 +383,36 @@ describe("AKS collection through Resource Graph and ARM (real SDK clients agains
     ]);
     const [verdict] = istioIngressPublic.evaluate(mergeInventory([part], new Date()), ruleContext());
     expect(verdict?.status).toBe("unknown");
+  });
+
+  it("makes a subscription whose role cannot read clusters a blind spot for everything, whatever Resource Graph shows", async () => {
+    const S = sub(0);
+    const estate = estateSchema.parse({
+      description: "network only",
+      tenantId: "t",
+      azure: {
+        subscriptions: [
+          {
+            subscriptionId: S,
+            displayName: "s0",
+            permissions: { actions: ["Microsoft.Network/*/read", "Microsoft.Authorization/*/read"] },
+            managedClusters: [clusterWire(S, "invisible")],
+          },
+        ],
+      },
+    });
+    const { part, fake } = await sweep(estate);
+    expect(part.clusters).toEqual([]);
+    expect(coverageOf(part, DATA_SOURCES.clusters)).toEqual(["tenant"]);
+    expect(part.gaps).toEqual([
+      expect.objectContaining({
+        scope: S,
+        operation: "read-managed-clusters",
+        code: "AuthorizationFailed",
+        reason: expect.stringContaining("Microsoft.ContainerService/managedClusters/read"),
+      }),
+    ]);
+    expect(fake.calls("managed-cluster-get")).toBe(0);
   });
 
   it("records a throttled ARM check that outlasts its retries as a gap, and keeps what Resource Graph showed", async () => {

@@ -64,13 +64,19 @@ function gapOf(
 }
 
 /** The permission check says Resource Graph would hide this part: access denied, stated as such. */
-const deniedGap = (scope: string, action: string, hides: string, source: DataSource): CollectionGap => ({
+const deniedGap = (
+  scope: string,
+  operation: string,
+  action: string,
+  hides: string,
+  source: DataSource,
+): CollectionGap => ({
   cloud: "azure",
   scope,
   region: null,
   clusterId: null,
   clusterName: null,
-  operation: "check-subscription-access",
+  operation,
   reason: `access denied (the identity may not perform ${action} here, so Resource Graph hides ${hides})`,
   code: "AuthorizationFailed",
   source,
@@ -198,7 +204,15 @@ export function createAksCollector(ports: AksCollectorPorts, options: AksCollect
         if (access.kind === "failed") {
           gaps.push(gapOf(subscriptionId, "check-subscription-access", access.error));
         } else if (access.deniedClusters) {
-          gaps.push(deniedGap(subscriptionId, access.deniedClusters, "its clusters", DATA_SOURCES.clusters));
+          gaps.push(
+            deniedGap(
+              subscriptionId,
+              "read-managed-clusters",
+              access.deniedClusters,
+              "its clusters",
+              DATA_SOURCES.clusters,
+            ),
+          );
         } else if (clusterFailure !== undefined) {
           gaps.push(gapOf(subscriptionId, "query-managed-clusters", clusterFailure));
         } else {
@@ -208,7 +222,13 @@ export function createAksCollector(ports: AksCollectorPorts, options: AksCollect
         if (!clustersRead || access.kind !== "checked") return;
         if (access.deniedNetwork) {
           gaps.push(
-            deniedGap(subscriptionId, access.deniedNetwork, "its Service addresses", DATA_SOURCES.serviceExposure),
+            deniedGap(
+              subscriptionId,
+              "read-service-exposure",
+              access.deniedNetwork,
+              "its Service addresses",
+              DATA_SOURCES.serviceExposure,
+            ),
           );
           return;
         }
