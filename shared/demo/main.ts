@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
+import type { RunReport } from "../engine/run-audit.js";
 import { loadEstate } from "../fakes/estate.js";
 import type { CapturedPost } from "../fakes/webhook-capture.js";
 import { DEMO_ESTATE_PATH, repoRoot } from "../paths.js";
@@ -22,6 +23,69 @@ function runAuditCli(env: Readonly<Record<string, string>>, args: readonly strin
     child.once("error", reject);
     child.once("exit", (code) => resolve(code ?? 1));
   });
+}
+
+/** The two attack paths the estate plays on AKS, each next to its safe twin, and the rules that must tell them apart. */
+const ATTACK_PATHS = [
+  {
+    path: "Kubeflow 2020",
+    cluster: "kubeflow-gpu-prod",
+    twin: "aks-training-private",
+    mustFail: ["api-server-public", "istio-ingress-public", "local-accounts-enabled"],
+  },
+  {
+    path: "Tesla 2018",
+    cluster: "aks-legacy-dashboard",
+    twin: "aks-ingress-weu",
+    mustFail: [
+      "k8s-dashboard-exposed",
+      "api-server-public",
+      "node-public-ip",
+      "rbac-disabled",
+      "local-accounts-enabled",
+    ],
+  },
+] as const;
+const PATH_RULES = [
+  "api-server-public",
+  "istio-ingress-public",
+  "k8s-dashboard-exposed",
+  "node-public-ip",
+  "rbac-disabled",
+  "local-accounts-enabled",
+] as const;
+
+/** One cell per (rule, cluster): the worst verdict of the rule there, e.g. "FAIL critical x2" or "pass". */
+function verdictCell(report: RunReport, rule: string, cluster: string): string {
+  const findings = report.findings.filter((f) => f.ruleId === rule && f.clusterName === cluster && f.cloud === "azure");
+  const failing = findings.filter((f) => f.status === "fail");
+  if (failing.length > 0) {
+    const worst = failing
+      .map((f) => f.severity)
+      .sort((a, b) => SEVERITY_ORDER.indexOf(a) - SEVERITY_ORDER.indexOf(b))[0];
+    return `FAIL ${worst}${failing.length > 1 ? ` x${failing.length}` : ""}`;
+  }
+  if (findings.some((f) => f.status === "unknown")) return "unknown";
+  return findings.length > 0 ? "pass" : "-";
+}
+const SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"];
+
+/** Prints the rule-by-cluster matrix of the attack paths and their twins; returns what contradicts the estate. */
+function showAttackPaths(report: RunReport): string[] {
+  const clusters = ATTACK_PATHS.flatMap((p) => [p.cluster, p.twin]);
+  const width = 24;
+  const line = (cells: readonly string[]) => console.log(`  ${cells.map((c) => c.padEnd(width)).join("")}`.trimEnd());
+  line(["", ...ATTACK_PATHS.flatMap((p) => [p.path, "its safe twin"])]);
+  line(["rule", ...clusters]);
+  for (const rule of PATH_RULES) line([rule, ...clusters.map((c) => verdictCell(report, rule, c))]);
+  const problems: string[] = [];
+  for (const { cluster, twin, mustFail } of ATTACK_PATHS) {
+    for (const rule of mustFail)
+      if (!verdictCell(report, rule, cluster).startsWith("FAIL")) problems.push(`${rule} did not fire on ${cluster}`);
+    for (const rule of PATH_RULES)
+      if (verdictCell(report, rule, twin) !== "pass") problems.push(`${rule} did not pass on the safe twin ${twin}`);
+  }
+  return problems;
 }
 
 function describePost(post: CapturedPost): string[] {
@@ -77,6 +141,14 @@ async function main(): Promise<number> {
     const firstExit = await runAuditCli(cloud.environment, ["--output", "table"]);
     if (firstExit !== 0) failures.push(`run 1 exited ${firstExit}`);
     const postsAfterFirst = cloud.webhooks.posts.length;
+    const calls = (route: Parameters<typeof cloud.arm.calls>[0]) => cloud.arm.calls(route);
+    const audiences = new Map<string, number>();
+    for (const resource of cloud.identity.resources) audiences.set(resource, (audiences.get(resource) ?? 0) + 1);
+    console.log(
+      `  Azure calls of run 1: ${calls("subscriptions")} subscription page(s), ${calls("permissions")} permission check(s), ` +
+        `${calls("resource-graph")} Resource Graph page(s), ${calls("managed-cluster-get")} ARM re-read(s) ` +
+        `(429s retried included); tokens: ${[...audiences].map(([a, n]) => `${n} for ${a}`).join(", ")}`,
+    );
 
     console.log(bold("\nRun 2: the same sweep again (a timer tick later)"));
     const reportPath = join(jsonOut, "report.json");
@@ -84,6 +156,10 @@ async function main(): Promise<number> {
     if (secondExit !== 0) failures.push(`run 2 exited ${secondExit}`);
     const newPosts = cloud.webhooks.posts.length - postsAfterFirst;
     console.log(`  JSON report of run 2: ${reportPath}; chat messages sent by run 2: ${newPosts} (nothing new to say)`);
+
+    console.log(bold("\nThe attack paths on AKS, each next to its safe twin (run 2's report)"));
+    const report = JSON.parse(await readFile(reportPath, "utf8")) as RunReport;
+    failures.push(...showAttackPaths(report));
 
     console.log(bold("\nFindings table (embedded Azurite)"));
     const table = TableClient.fromConnectionString(

@@ -28,6 +28,8 @@ export interface SimulatedCloudOptions {
   readonly tls?: LoopbackCertificate;
   /** Reuse a running table service instead of starting Azurite. */
   readonly tableConnectionString?: string;
+  /** Resource Graph rows added to the ARM fake's `resources` table (e.g. Log Analytics workspaces). */
+  readonly extraResources?: readonly Record<string, unknown>[];
 }
 
 /** Starts every loopback fake the demo, the tests and the bench share. */
@@ -37,7 +39,11 @@ export async function startSimulatedCloud(
 ): Promise<SimulatedCloud> {
   const tls = options.tls ?? (await createLoopbackCertificate());
   const [arm, identity, webhooks, azurite, eks] = await Promise.all([
-    startArmFake(estate, tls, { pageSize: options.pageSize ?? 2, retryAfterSeconds: options.retryAfterSeconds ?? 1 }),
+    startArmFake(estate, tls, {
+      pageSize: options.pageSize ?? 2,
+      retryAfterSeconds: options.retryAfterSeconds ?? 1,
+      ...(options.extraResources ? { extraResources: options.extraResources } : {}),
+    }),
     startIdentityFake(),
     startWebhookCapture(tls),
     options.tableConnectionString ? Promise.resolve(null) : startAzurite(),

@@ -51,6 +51,9 @@ describe("istio-ingress-public", () => {
     });
     expect(v?.status).toBe("fail");
     expect(v?.detail).toContain("cannot be restricted there");
+    const [aks] = evaluate({ exposures: [exposure({ sourceRestriction: "unknown", evidence: { nsgRules: [] } })] });
+    expect(aks?.status).toBe("fail");
+    expect(aks?.detail).toContain("no NSG rule of the cloud provider names that address");
   });
 
   it("finds a renamed gateway by its selector in Container Insights", () => {

@@ -39,4 +39,12 @@ describe("rule metadata", () => {
       for (const category of metadata.categories) expect(category).toMatch(/^[a-z]+(-[a-z]+)*$/);
     }
   });
+
+  it("gives every Azure rule an az command, a Bicep hint and a Terraform hint", () => {
+    for (const { metadata } of ALL_RULES.filter((r) => r.metadata.clouds.includes("azure"))) {
+      expect(metadata.remediation.azureCli, metadata.id).toMatch(/^az (aks|role) /);
+      expect(metadata.remediation.bicep?.length ?? 0, metadata.id).toBeGreaterThan(20);
+      expect(metadata.remediation.terraform, metadata.id).toMatch(/^azurerm/);
+    }
+  });
 });

@@ -1,20 +1,29 @@
 import type { CollectorRegistration } from "../registry.js";
 
-/** AKS clusters per subscription, through ARM. */
+/** AKS clusters and their Service exposure, through Resource Graph, with ARM checks and re-reads. */
 export const aksRegistration: CollectorRegistration = {
   id: "aks",
   cloud: "azure",
   async create({ settings, azureCredential, tuning }) {
     if (!settings.clouds.includes("azure")) return null;
-    const [{ createArmAksReader }, { createAksCollector }] = await Promise.all([
+    const [{ createArmAksReader }, { createResourceGraphReader }, { createAksCollector }] = await Promise.all([
       import("./arm-sdk.js"),
+      import("./resource-graph.js"),
       import("./aks-collector.js"),
     ]);
-    const reader = createArmAksReader(azureCredential(), {
+    // One credential (the run's token cache) behind every Azure client: ARM and Resource Graph share an audience.
+    const credential = azureCredential();
+    const clientOptions = {
       endpoint: settings.azure.armEndpoint,
       audience: settings.azure.armAudience,
       ...(tuning.armRetry ? { retryOptions: tuning.armRetry } : {}),
-    });
-    return createAksCollector(reader, { subscriptions: settings.azure.subscriptions });
+    };
+    return createAksCollector(
+      {
+        arm: createArmAksReader(credential, clientOptions),
+        resourceGraph: createResourceGraphReader(credential, clientOptions),
+      },
+      { subscriptions: settings.azure.subscriptions },
+    );
   },
 };

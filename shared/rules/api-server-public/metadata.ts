@@ -11,8 +11,12 @@ export const metadata = {
     "The control plane has a public endpoint that accepts connections from any internet address: an AKS cluster that is not private, has no authorized IP ranges and keeps public network access, or an EKS cluster whose public endpoint allows 0.0.0.0/0.",
   risk: "Anyone can probe the API server, try stolen or static credentials, and exploit API-server vulnerabilities. In the 2020 Kubeflow campaign, exposed cluster entry points led to crypto-miners on GPU nodes.",
   remediation: {
-    text: "Make the cluster private, or restrict the public endpoint to known CIDRs.",
+    text: "Restrict the public endpoint to known CIDRs, or make the cluster private (a new cluster, or API Server VNet Integration), or disable public network access.",
     azureCli: "az aks update -g <resource-group> -n <cluster> --api-server-authorized-ip-ranges <cidr>[,<cidr>]",
+    bicep:
+      "In Microsoft.ContainerService/managedClusters, set properties.apiServerAccessProfile.authorizedIPRanges: ['<cidr>'] (or enablePrivateCluster: true when the cluster is created).",
+    terraform:
+      'azurerm_kubernetes_cluster { api_server_access_profile { authorized_ip_ranges = ["<cidr>"] } }  # or private_cluster_enabled = true (replaces the cluster)',
     awsCli:
       "aws eks update-cluster-config --name <cluster> --resources-vpc-config endpointPublicAccess=true,publicAccessCidrs=<cidr>,endpointPrivateAccess=true",
   },

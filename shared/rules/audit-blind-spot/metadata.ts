@@ -13,6 +13,10 @@ export const metadata = {
     text: "Grant the audit identity Reader (Azure) or the read-only audit role (AWS) on the scope named in the finding, or fix the reported error.",
     azureCli:
       "az role assignment create --assignee <principal-id> --role Reader --scope /subscriptions/<subscription-id>",
+    bicep:
+      "A Microsoft.Authorization/roleAssignments with roleDefinitionId Reader (acdd72a7-3385-48ef-bd42-f606fba81ae7) at the subscription or management group (infra/bicep/modules/audit-reader.*.bicep).",
+    terraform:
+      'azurerm_role_assignment { scope = "/subscriptions/<subscription-id>", role_definition_name = "Reader", principal_id = "<principal-id>" }',
   },
   // Each blind spot depends on the source that failed (set per verdict).
   sources: [],

@@ -13,11 +13,11 @@ export const metadata = {
   remediation: {
     text: "Treat it as an incident: isolate the namespace, capture the pod spec and logs, delete the workload, rotate credentials it could reach, and close the entry point (public gateway, dashboard, API server).",
     azureCli:
-      "kubectl -n <namespace> get pod <pod> -o yaml > evidence.yaml && kubectl -n <namespace> delete deployment <controller>",
+      "az aks get-credentials -g <resource-group> -n <cluster> && kubectl -n <namespace> get pod <pod> -o yaml > evidence.yaml && kubectl -n <namespace> delete deployment <controller>",
     awsCli:
       "kubectl -n <namespace> get pod <pod> -o yaml > evidence.yaml && kubectl -n <namespace> delete deployment <controller>",
     bicep:
-      "Enable Defender for Containers (Microsoft.Security/pricings 'Containers') for runtime protection alongside this audit.",
+      "Enable Defender for Containers (Microsoft.Security/pricings 'Containers' with pricingTier: 'Standard') for runtime protection alongside this audit.",
     terraform: 'azurerm_security_center_subscription_pricing { resource_type = "Containers", tier = "Standard" }',
     url: "https://learn.microsoft.com/azure/defender-for-cloud/alerts-containers",
   },

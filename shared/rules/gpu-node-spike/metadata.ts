@@ -13,7 +13,7 @@ export const metadata = {
   remediation: {
     text: "Find who requested the GPUs (the attribution lists namespaces, controllers and images), stop them if they are not yours, cap the pool's autoscaler, and close the exposure the finding names. If the growth is legitimate (a new training run), mute the finding with an expiry.",
     azureCli:
-      "kubectl get pods -A -o wide --field-selector spec.nodeName=<node> && az aks nodepool update -g <rg> --cluster-name <cluster> -n <pool> --update-cluster-autoscaler --min-count 0 --max-count <cap>",
+      "az aks nodepool update -g <rg> --cluster-name <cluster> -n <pool> --update-cluster-autoscaler --min-count 0 --max-count <cap>  # then: kubectl get pods -A -o wide --field-selector spec.nodeName=<node>",
     awsCli:
       "kubectl get pods -A -o wide --field-selector spec.nodeName=<node> && aws eks update-nodegroup-config --cluster-name <cluster> --nodegroup-name <nodegroup> --scaling-config minSize=0,maxSize=<cap>,desiredSize=<baseline>",
     bicep:

@@ -47,9 +47,14 @@ export const istioIngressPublic: Rule = {
         }
         const escalation = gpuEscalation(metadata.severity, cluster);
         const where = [...new Set(open.flatMap((e) => e.addresses))].join(", ") || "a public address";
-        const caveat = open.some((e) => e.sourceRestriction === "unknown")
-          ? " (the load balancer has no security group, so its sources cannot be restricted there)"
-          : "";
+        // Why the sources are unknown differs by cloud: an NLB without security groups, or no NSG rule read on AKS.
+        const unknown = open.filter((e) => e.sourceRestriction === "unknown");
+        const caveat =
+          unknown.length === 0
+            ? ""
+            : unknown.some((e) => e.owner === "cloud-provider-azure")
+              ? " (no NSG rule of the cloud provider names that address, so who may connect cannot be told)"
+              : " (the load balancer has no security group, so its sources cannot be restricted there)";
         return {
           ...base,
           status: "fail",

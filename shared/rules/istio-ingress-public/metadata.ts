@@ -13,13 +13,13 @@ export const metadata = {
   remediation: {
     text: "Make the gateway Service internal, or restrict it to known source ranges and put authentication in front of what it routes to.",
     azureCli:
-      'kubectl -n istio-system patch svc istio-ingressgateway -p \'{"spec":{"loadBalancerSourceRanges":["<cidr>"]}}\'  # or annotate service.beta.kubernetes.io/azure-load-balancer-internal=true',
+      'az aks mesh disable-ingress-gateway -g <resource-group> -n <cluster> --ingress-gateway-type external  # Istio add-on; self-managed Istio: kubectl -n istio-system patch svc istio-ingressgateway -p \'{"spec":{"loadBalancerSourceRanges":["<cidr>"]}}\'',
     awsCli:
       "kubectl -n istio-system annotate svc istio-ingressgateway service.beta.kubernetes.io/aws-load-balancer-scheme=internal --overwrite",
     bicep:
-      "Manage the gateway through the Istio add-on (serviceMeshProfile.istio.components.ingressGateways with mode 'Internal').",
+      "In Microsoft.ContainerService/managedClusters, set properties.serviceMeshProfile.istio.components.ingressGateways to [{ mode: 'External', enabled: false }, { mode: 'Internal', enabled: true }]; a self-managed gateway Service gets the annotation service.beta.kubernetes.io/azure-load-balancer-internal: 'true'.",
     terraform:
-      "azurerm_kubernetes_cluster.service_mesh_profile { internal_ingress_gateway_enabled = true, external_ingress_gateway_enabled = false }",
+      'azurerm_kubernetes_cluster { service_mesh_profile { mode = "Istio", revisions = ["<revision>"], internal_ingress_gateway_enabled = true, external_ingress_gateway_enabled = false } }; self-managed: kubernetes_service { spec { load_balancer_source_ranges = ["<cidr>"] } }',
     url: "https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/",
   },
   sources: [DATA_SOURCES.clusters, DATA_SOURCES.serviceExposure],

@@ -12,10 +12,12 @@ export const metadata = {
   risk: "An unprotected dashboard gives cluster access to anyone who finds it: in 2018 attackers used Tesla's to run crypto-miners in its cloud account.",
   remediation: {
     text: "Disable the dashboard add-on and remove or internalise dashboard Services; use kubectl port-forward or the cloud console instead.",
-    azureCli: "az aks disable-addons --addons kube-dashboard -g <resource-group> -n <cluster>",
+    azureCli:
+      'az aks disable-addons --addons kube-dashboard -g <resource-group> -n <cluster>  # a dashboard Service: kubectl -n kubernetes-dashboard patch svc kubernetes-dashboard -p \'{"spec":{"type":"ClusterIP"}}\'',
     awsCli: 'kubectl -n kubernetes-dashboard patch svc kubernetes-dashboard -p \'{"spec":{"type":"ClusterIP"}}\'',
     bicep: "In Microsoft.ContainerService/managedClusters, set properties.addonProfiles.kubeDashboard.enabled: false.",
-    terraform: "Remove the kube_dashboard add-on block; keep dashboard Services of type ClusterIP.",
+    terraform:
+      'azurerm 3.0 and later have no kube_dashboard block (azurerm 2.x: addon_profile { kube_dashboard { enabled = false } }): disable the add-on with az; keep dashboard Services internal: kubernetes_service { spec { type = "ClusterIP" } }',
     url: "https://learn.microsoft.com/azure/aks/kubernetes-dashboard",
   },
   sources: [DATA_SOURCES.clusters, DATA_SOURCES.serviceExposure],

@@ -13,12 +13,13 @@ export const metadata = {
   remediation: {
     text: "Take the gateway off the internet (internal load balancer or source ranges), put authentication (Dex/OIDC) in front of Kubeflow, and check for unknown notebooks and deployments.",
     azureCli:
-      'kubectl -n istio-system patch svc istio-ingressgateway -p \'{"spec":{"type":"ClusterIP"}}\'  # reach Kubeflow through kubectl port-forward or an authenticated ingress',
+      'az aks mesh disable-ingress-gateway -g <resource-group> -n <cluster> --ingress-gateway-type external  # Istio add-on; Kubeflow\'s own Istio: kubectl -n istio-system patch svc istio-ingressgateway -p \'{"spec":{"type":"ClusterIP"}}\' and use kubectl port-forward or an authenticated ingress',
     awsCli:
       "kubectl -n istio-system annotate svc istio-ingressgateway service.beta.kubernetes.io/aws-load-balancer-scheme=internal --overwrite",
     bicep:
-      "Keep the cluster's Istio ingress gateways internal (serviceMeshProfile.istio.components.ingressGateways mode 'Internal').",
-    terraform: "azurerm_kubernetes_cluster.service_mesh_profile { external_ingress_gateway_enabled = false }",
+      "In Microsoft.ContainerService/managedClusters, keep properties.serviceMeshProfile.istio.components.ingressGateways internal only ({ mode: 'Internal', enabled: true }, no enabled 'External').",
+    terraform:
+      'azurerm_kubernetes_cluster { service_mesh_profile { mode = "Istio", revisions = ["<revision>"], external_ingress_gateway_enabled = false } }',
     url: "https://www.kubeflow.org/docs/started/installing-kubeflow/",
   },
   sources: [DATA_SOURCES.clusters, DATA_SOURCES.serviceExposure, DATA_SOURCES.containerInsights],

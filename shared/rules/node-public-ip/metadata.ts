@@ -13,12 +13,12 @@ export const metadata = {
   remediation: {
     text: "Use node pools without public IPs and reach nodes through a bastion; on EKS, limit remote access to source security groups.",
     azureCli:
-      "az aks nodepool add -g <resource-group> --cluster-name <cluster> -n <newpool> --enable-node-public-ip false  # then delete the old pool",
+      "az aks nodepool add -g <resource-group> --cluster-name <cluster> -n <newpool> --node-vm-size <size>  # without --enable-node-public-ip; move the workloads, then: az aks nodepool delete -g <resource-group> --cluster-name <cluster> -n <oldpool>",
     awsCli:
       "aws eks create-nodegroup --cluster-name <cluster> --nodegroup-name <new> --remote-access ec2SshKey=<key>,sourceSecurityGroups=<sg-id> ...",
     bicep: "In agentPoolProfiles, set enableNodePublicIP: false (a new pool is needed to change it).",
     terraform:
-      "azurerm_kubernetes_cluster_node_pool { node_public_ip_enabled = false }; aws_eks_node_group.remote_access { source_security_group_ids = [...] }",
+      "azurerm_kubernetes_cluster_node_pool { node_public_ip_enabled = false } (azurerm 3.x: enable_node_public_ip; changing it replaces the pool); aws_eks_node_group { remote_access { source_security_group_ids = [...] } }",
     url: "https://learn.microsoft.com/azure/aks/use-node-public-ips",
   },
   sources: [DATA_SOURCES.clusters],

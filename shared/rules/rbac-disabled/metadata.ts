@@ -12,9 +12,11 @@ export const metadata = {
   risk: "Any workload token or user credential can read secrets and start privileged pods anywhere in the cluster.",
   remediation: {
     text: "RBAC cannot be turned on for an existing AKS cluster: create a new cluster with RBAC (the default) and move workloads.",
-    azureCli: "az aks create -g <resource-group> -n <new-cluster> --enable-aad --enable-azure-rbac ...",
-    bicep: "In Microsoft.ContainerService/managedClusters, set properties.enableRBAC: true.",
-    terraform: "azurerm_kubernetes_cluster { role_based_access_control_enabled = true }",
+    azureCli:
+      "az aks create -g <resource-group> -n <new-cluster> --enable-aad --enable-azure-rbac ...  # RBAC is on unless --disable-rbac is given",
+    bicep: "In Microsoft.ContainerService/managedClusters, set properties.enableRBAC: true (only at creation).",
+    terraform:
+      "azurerm_kubernetes_cluster { role_based_access_control_enabled = true }  # changing it replaces the cluster",
     url: "https://learn.microsoft.com/azure/aks/concepts-identity#kubernetes-rbac",
   },
   sources: [DATA_SOURCES.clusters],
