@@ -28,6 +28,14 @@ describe("npm run demo", () => {
     expect(slack).toBeGreaterThanOrEqual(2);
     expect(Number(/teams: (\d+) message\(s\)/.exec(stdout)?.[1])).toBe(slack);
     expect(stdout).toContain("chat messages sent by run 2: 0");
+    // Container Insights: the miner on the Kubeflow cluster, the safe twin clean, the blind spot of the add-on that is off.
+    expect(stdout).toContain("Log Analytics fake: 14 queries in two runs, 7 signals, 2 workspaces");
+    expect(stdout).toMatch(/kubeflow-gpu-prod\s+crypto-miner-workload\s+fail\s+critical/);
+    expect(stdout).toMatch(/aks-training-private\s+crypto-miner-workload\s+pass/);
+    expect(stdout).toContain(
+      "miner evidence: image docker.io/xmrig/xmrig:6.21.0, pool stratum+tcp://pool.supportxmr.com:3333",
+    );
+    expect(stdout).toMatch(/aks-legacy-dashboard\s+audit-blind-spot: .*Container Insights is off/);
     expect(stdout).toContain("demo finished");
   });
 });
