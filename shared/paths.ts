@@ -14,3 +14,6 @@ export function repoRoot(): string {
 }
 
 export const DEMO_ESTATE_PATH = (): string => join(repoRoot(), "shared", "estate", "demo-estate.json");
+
+/** Container Insights telemetry of the simulated estate (the Log Analytics fake's rows). */
+export const DEMO_TELEMETRY_PATH = (): string => join(repoRoot(), "shared", "estate", "demo-telemetry.json");

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
+import { SIGNALS } from "../collectors/log-analytics/queries.js";
 import type { RunReport } from "../engine/run-audit.js";
 import { loadEstate } from "../fakes/estate.js";
 import type { CapturedPost } from "../fakes/webhook-capture.js";
@@ -124,6 +125,45 @@ function describePost(post: CapturedPost): string[] {
   return lines;
 }
 
+/** What Container Insights showed in run 2's report: the Kubeflow path, the safe twin, the blind spot. */
+async function describeContainerInsights(reportPath: string, queries: number): Promise<string[]> {
+  const report = JSON.parse(await readFile(reportPath, "utf8")) as RunReport;
+  const failures: string[] = [];
+  const find = (ruleId: string, cluster: string) =>
+    report.findings.find((f) => f.ruleId === ruleId && f.clusterName === cluster);
+  console.log(
+    bold(
+      `\nContainer Insights (Log Analytics fake: ${queries} queries in two runs, ${SIGNALS.length} signals, 2 workspaces)`,
+    ),
+  );
+  for (const cluster of ["kubeflow-gpu-prod", "aks-training-private"]) {
+    for (const ruleId of ["kubeflow-dashboard-exposed", "crypto-miner-workload"]) {
+      const f = find(ruleId, cluster);
+      console.log(`  ${cluster.padEnd(21)} ${ruleId.padEnd(27)} ${(f?.status ?? "-").padEnd(7)} ${f?.severity ?? ""}`);
+    }
+  }
+  const miner = find("crypto-miner-workload", "kubeflow-gpu-prod");
+  const lines = Array.isArray(miner?.evidence.lines)
+    ? (miner.evidence.lines as { kind?: string; image?: string; excerpt?: string }[])
+    : [];
+  const image = lines.find((l) => l.kind === "image")?.image ?? "";
+  const stratum = /stratum\+tcp:\/\/[^\s\]]+/.exec(lines.find((l) => l.kind === "command")?.excerpt ?? "")?.[0] ?? "";
+  console.log(`    miner evidence: image ${image || "(none)"}, pool ${stratum || "(none)"}`);
+  if (miner?.status !== "fail" || !image.includes("xmrig/xmrig") || !stratum)
+    failures.push("crypto-miner-workload did not show the xmrig image and the stratum URL on kubeflow-gpu-prod");
+  if (find("crypto-miner-workload", "aks-training-private")?.status !== "pass")
+    failures.push("the safe twin aks-training-private did not pass crypto-miner-workload");
+  const blind = report.findings.find(
+    (f) =>
+      f.ruleId === "audit-blind-spot" &&
+      f.clusterName === "aks-legacy-dashboard" &&
+      f.detail.includes("Container Insights"),
+  );
+  console.log(`  aks-legacy-dashboard  audit-blind-spot: ${blind?.detail ?? "(none)"}`);
+  if (!blind) failures.push("no audit-blind-spot naming the missing Container Insights on aks-legacy-dashboard");
+  return failures;
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const estate = await loadEstate(DEMO_ESTATE_PATH());
@@ -133,7 +173,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   try {
     console.log(
-      `Fake ARM ${cloud.arm.url}, EKS/STS ${cloud.eks?.url ?? "(none)"}, managed identity ${cloud.identity.url}, webhooks ${cloud.webhooks.url}, Azurite table port ${cloud.azurite?.tablePort ?? "(shared)"}\n`,
+      `Fake ARM ${cloud.arm.url}, Log Analytics ${cloud.logs.endpoint}, EKS/STS ${cloud.eks?.url ?? "(none)"}, managed identity ${cloud.identity.url}, webhooks ${cloud.webhooks.url}, Azurite table port ${cloud.azurite?.tablePort ?? "(shared)"}\n`,
     );
     console.log(bold("Run 1: npm run audit (real engine, real Azure and AWS SDKs, real Azurite)"));
     const jsonOut = join(repoRoot(), ".cache", "demo");
@@ -160,6 +200,7 @@ async function main(): Promise<number> {
     console.log(bold("\nThe attack paths on AKS, each next to its safe twin (run 2's report)"));
     const report = JSON.parse(await readFile(reportPath, "utf8")) as RunReport;
     failures.push(...showAttackPaths(report));
+    failures.push(...(await describeContainerInsights(reportPath, cloud.logs.queries.length)));
 
     console.log(bold("\nFindings table (embedded Azurite)"));
     const table = TableClient.fromConnectionString(

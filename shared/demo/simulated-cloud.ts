@@ -3,8 +3,11 @@ import { type AzuriteHandle, startAzurite } from "../fakes/azurite.js";
 import { type EksFake, startEksFake } from "../fakes/eks-fake.js";
 import type { Estate } from "../fakes/estate.js";
 import { type IdentityFake, startIdentityFake } from "../fakes/identity-fake.js";
+import { type LogAnalyticsFake, startLogAnalyticsFake } from "../fakes/log-analytics-fake.js";
+import { generateTelemetry, loadTelemetry, type Telemetry, workspaceResourceGraphRows } from "../fakes/telemetry.js";
 import { createLoopbackCertificate, type LoopbackCertificate } from "../fakes/tls-cert.js";
 import { startWebhookCapture, type WebhookCapture } from "../fakes/webhook-capture.js";
+import { DEMO_TELEMETRY_PATH } from "../paths.js";
 
 export interface SimulatedCloud {
   readonly arm: ArmFake;
@@ -12,6 +15,9 @@ export interface SimulatedCloud {
   /** Null when the estate has no AWS part. */
   readonly eks: EksFake | null;
   readonly webhooks: WebhookCapture;
+  /** Log Analytics: Container Insights rows generated from the estate's telemetry. */
+  readonly logs: LogAnalyticsFake;
+  readonly telemetry: Telemetry;
   /** Null when the caller supplied its own table (tests share one Azurite). */
   readonly azurite: AzuriteHandle | null;
   readonly certPath: string;
@@ -30,6 +36,8 @@ export interface SimulatedCloudOptions {
   readonly tableConnectionString?: string;
   /** Resource Graph rows added to the ARM fake's `resources` table (e.g. Log Analytics workspaces). */
   readonly extraResources?: readonly Record<string, unknown>[];
+  /** The telemetry's clock: rows are generated up to it and the Log Analytics fake answers at it (default: the real clock). */
+  readonly now?: Date;
 }
 
 /** Starts every loopback fake the demo, the tests and the bench share. */
@@ -38,16 +46,22 @@ export async function startSimulatedCloud(
   options: SimulatedCloudOptions = {},
 ): Promise<SimulatedCloud> {
   const tls = options.tls ?? (await createLoopbackCertificate());
-  const [arm, identity, webhooks, azurite, eks] = await Promise.all([
+  const telemetry = await loadTelemetry(DEMO_TELEMETRY_PATH());
+  const fixedNow = options.now;
+  const [arm, identity, webhooks, azurite, eks, logs] = await Promise.all([
     startArmFake(estate, tls, {
       pageSize: options.pageSize ?? 2,
       retryAfterSeconds: options.retryAfterSeconds ?? 1,
-      ...(options.extraResources ? { extraResources: options.extraResources } : {}),
+      // The Log Analytics workspaces live in Resource Graph too: the product finds them from the monitoring add-on.
+      extraResources: [...(options.extraResources ?? []), ...workspaceResourceGraphRows(telemetry)],
     }),
     startIdentityFake(),
     startWebhookCapture(tls),
     options.tableConnectionString ? Promise.resolve(null) : startAzurite(),
     estate.aws ? startEksFake(estate.aws, { pageSize: options.pageSize ?? 2 }) : Promise.resolve(null),
+    startLogAnalyticsFake(generateTelemetry(telemetry, { now: fixedNow ?? new Date() }), tls, {
+      now: () => fixedNow ?? new Date(),
+    }),
   ]);
   const tableConnectionString = options.tableConnectionString ?? azurite?.connectionString ?? "";
   const environment: Record<string, string> = {
@@ -56,6 +70,7 @@ export async function startSimulatedCloud(
     AWS_EC2_METADATA_DISABLED: "true",
     AUDIT_CLOUDS: eks ? "azure,aws" : "azure",
     AUDIT_AZURE_ARM_ENDPOINT: arm.url,
+    AUDIT_AZURE_LOGS_ENDPOINT: logs.endpoint,
     AUDIT_TABLE_CONNECTION_STRING: tableConnectionString,
     AUDIT_FINDINGS_TABLE: options.findingsTable ?? "findings",
     AUDIT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
@@ -86,11 +101,20 @@ export async function startSimulatedCloud(
     identity,
     eks,
     webhooks,
+    logs,
+    telemetry,
     azurite,
     certPath: tls.certPath,
     environment,
     stop: async () => {
-      await Promise.allSettled([arm.close(), identity.close(), webhooks.close(), azurite?.stop(), eks?.close()]);
+      await Promise.allSettled([
+        arm.close(),
+        identity.close(),
+        webhooks.close(),
+        logs.close(),
+        azurite?.stop(),
+        eks?.close(),
+      ]);
     },
   };
 }

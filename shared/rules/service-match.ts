@@ -7,6 +7,8 @@ export interface ServiceMatcher {
   readonly names: readonly string[];
   readonly namePatterns?: readonly string[];
   readonly selectors?: readonly { readonly key: string; readonly value: string }[];
+  /** A selector key whose value matches a pattern (revisioned gateways: istio=ingressgateway-1-22). */
+  readonly selectorValuePatterns?: readonly { readonly key: string; readonly pattern: string }[];
   readonly selectorKeyPatterns?: readonly string[];
 }
 
@@ -19,12 +21,14 @@ export function compileMatcher(data: ServiceMatcher): CompiledMatcher {
   const names = new Set(data.names.map((n) => n.toLowerCase()));
   const patterns = (data.namePatterns ?? []).map((p) => new RegExp(p, "i"));
   const keyPatterns = (data.selectorKeyPatterns ?? []).map((p) => new RegExp(p));
+  const valuePatterns = (data.selectorValuePatterns ?? []).map((p) => ({ key: p.key, pattern: new RegExp(p.pattern) }));
   return {
     match(namespace, name, service) {
       if (names.has(`${namespace}/${name}`.toLowerCase())) return `name ${namespace}/${name}`;
       if (patterns.some((p) => p.test(name))) return `name ${name}`;
       for (const [key, value] of Object.entries(service?.selector ?? {})) {
         if ((data.selectors ?? []).some((s) => s.key === key && s.value === value)) return `selector ${key}=${value}`;
+        if (valuePatterns.some((p) => p.key === key && p.pattern.test(value))) return `selector ${key}=${value}`;
         if (keyPatterns.some((p) => p.test(key))) return `selector ${key}=${value}`;
       }
       return null;

@@ -278,6 +278,15 @@ describe("AKS collection through Resource Graph and ARM (real SDK clients agains
         tag: "k8s-azure-service",
       },
       {
+        // The renamed gateway: only Container Insights' selector tells it is Istio.
+        cluster: "kubeflow-gpu-prod",
+        service: "istio-system/kubeflow-gw",
+        address: "20.85.12.35",
+        ports: "TCP/443",
+        sources: "open",
+        tag: "k8s-azure-service",
+      },
+      {
         cluster: "aks-legacy-dashboard",
         service: "kubernetes-dashboard/kubernetes-dashboard",
         address: "51.105.20.7",

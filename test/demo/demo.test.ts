@@ -47,12 +47,22 @@ describe("npm run demo", () => {
     expect(slack).toBeGreaterThanOrEqual(2);
     expect(Number(/teams: (\d+) message\(s\)/.exec(stdout)?.[1])).toBe(slack);
     expect(stdout).toContain("chat messages sent by run 2: 0");
-    expect(stdout).toContain("demo finished");
-    // Calls per sweep: 3 subscriptions in 2 pages, one permission check each (+1 retried 429), four queries of
-    // one page each (+1 retried 429), three flagged clusters re-read; one token for the one audience.
+    // Container Insights: the miner on the Kubeflow cluster, the safe twin clean, the blind spot of the add-on that is off.
+    expect(stdout).toContain("Log Analytics fake: 14 queries in two runs, 7 signals, 2 workspaces");
+    expect(stdout).toMatch(/kubeflow-gpu-prod\s+crypto-miner-workload\s+fail\s+critical/);
+    expect(stdout).toMatch(/aks-training-private\s+crypto-miner-workload\s+pass/);
     expect(stdout).toContain(
-      "Azure calls of run 1: 2 subscription page(s), 4 permission check(s), 5 Resource Graph page(s), 3 ARM re-read(s) (429s retried included); tokens: 1 for https://management.azure.com",
+      "miner evidence: image docker.io/xmrig/xmrig:6.21.0, pool stratum+tcp://pool.supportxmr.com:3333",
     );
+    expect(stdout).toMatch(/aks-legacy-dashboard\s+audit-blind-spot: .*Container Insights is off/);
+    expect(stdout).toContain("demo finished");
+    // Calls per sweep: 3 subscriptions in 2 pages, one permission check each (+1 retried 429), four AKS queries
+    // and the workspace query of one page each (+1 retried 429), three flagged clusters re-read; one token per audience.
+    expect(stdout).toContain(
+      "Azure calls of run 1: 2 subscription page(s), 4 permission check(s), 6 Resource Graph page(s), 3 ARM re-read(s) (429s retried included); tokens: 1 for https://management.azure.com, 1 for https://api.loganalytics.io",
+    );
+    // The 2020 path joined up: a gateway found only by its selector, Kubeflow behind it, the miner, the GPU spike.
+    expect(stdout).toMatch(/kubeflow-gpu-prod\s+kubeflow-dashboard-exposed\s+fail\s+critical/);
 
     // The matrix: each rule fires on its attack path and stays quiet on the twin.
     const section = stdout.slice(stdout.indexOf("The attack paths on AKS"), stdout.indexOf("Findings table"));
@@ -71,7 +81,7 @@ describe("npm run demo", () => {
     ]);
     expect(Object.fromEntries(matrix)).toMatchObject({
       "api-server-public": ["FAIL critical", "pass", "FAIL high", "pass"],
-      "istio-ingress-public": ["FAIL critical", "pass", "pass", "pass"],
+      "istio-ingress-public": ["FAIL critical x2", "pass", "pass", "pass"],
       "k8s-dashboard-exposed": ["pass", "pass", "FAIL high x2", "pass"],
       "node-public-ip": ["pass", "pass", "FAIL medium", "pass"],
       "rbac-disabled": ["pass", "pass", "FAIL high", "pass"],

@@ -66,8 +66,9 @@ describe("auditTimer (Functions v4 handler)", () => {
     const summaries = logs.filter((l) => l.text.startsWith("audit run "));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.level).toBe("information");
+    // Gaps: the denied subscription, the opt-in AWS region, and the AKS cluster without Container Insights.
     expect(summaries[0]?.text).toMatch(
-      /7 clusters; \d+ fail, \d+ unknown, \d+ pass; \d+ new, 0 resolved; 2 gaps; table=ok slack=ok teams=ok gpu-anomalies=ok$/,
+      /7 clusters; \d+ fail, \d+ unknown, \d+ pass; \d+ new, 0 resolved; 3 gaps; table=ok slack=ok teams=ok gpu-anomalies=ok$/,
     );
     // DefaultAzureCredential, restricted to the managed identity, fetched tokens from the fake endpoint.
     expect(cloud.identity.tokensIssued()).toBeGreaterThan(0);

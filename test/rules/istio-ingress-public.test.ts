@@ -76,6 +76,23 @@ describe("istio-ingress-public", () => {
     expect(v?.evidence.matchedBy).toBe("selector istio=ingressgateway");
   });
 
+  it("finds a revisioned gateway by its selector value (istio=ingressgateway-<rev>)", () => {
+    const renamed = exposure({ namespace: "istio-ingress", serviceName: "edge-gw" });
+    const service = (selector: Record<string, string>) => ({
+      cloud: "azure" as const,
+      clusterId: cluster().id,
+      namespace: "istio-ingress",
+      name: "edge-gw",
+      serviceType: "LoadBalancer",
+      selector,
+    });
+    const [v] = evaluate({ exposures: [renamed], services: [service({ istio: "ingressgateway-1-22" })] });
+    expect(v).toMatchObject({ status: "fail", subject: "istio-ingress/edge-gw" });
+    expect(v?.evidence.matchedBy).toBe("selector istio=ingressgateway-1-22");
+    const [other] = evaluate({ exposures: [renamed], services: [service({ istio: "ingressgatewayish" })] });
+    expect(other).toMatchObject({ status: "pass", subject: "" });
+  });
+
   it("raises the severity one level on a cluster with GPU pools, and says why", () => {
     const [v] = evaluate({ exposures: [exposure()] }, cluster({ nodePools: [gpuPool] }));
     expect(v?.severity).toBe("critical");
