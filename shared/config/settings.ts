@@ -15,6 +15,8 @@ export interface Settings {
   readonly azure: {
     readonly cloud: AzureCloudName;
     readonly subscriptions: readonly string[];
+    /** Set by a fan-out planner that listed the subscriptions itself (not an environment setting). */
+    readonly subscriptionsDiscovered?: boolean;
     readonly armEndpoint: string;
     readonly armAudience: string;
     readonly logsEndpoint: string;

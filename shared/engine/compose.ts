@@ -146,7 +146,7 @@ function lazyDefaultCredential(): TokenCredential {
 }
 
 /** The configured table store: Azure Table Storage, or the CLI's local files (one JSON file per table). */
-async function configuredTables(
+export async function configuredTables(
   settings: Settings,
   azureCredential: () => TokenCredential,
 ): Promise<(name: string) => Promise<EntityTable>> {

@@ -44,6 +44,12 @@ export interface AuditRequest {
   readonly trigger: AuditTrigger;
   /** False keeps chat quiet; due notifications stay in the outbox for a later run. */
   readonly notify: boolean;
+  /** The run's ID when it is one part of a fanned-out sweep (every scope writes under the sweep's ID). */
+  readonly runId?: string;
+  /** False for the parts of a fanned-out sweep: its finishing step writes the one run record. Default true. */
+  readonly recordRun?: boolean;
+  /** Read only these partitions' history (a worker's scope); all when absent. */
+  readonly historyScopes?: readonly { readonly cloud: "azure" | "aws"; readonly scope: string }[];
 }
 
 export interface RunCounts {
@@ -149,11 +155,11 @@ function reportFinding(f: LifecycleFinding): Finding {
 
 export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<RunReport> {
   const startedAt = deps.clock();
-  const run: RunInfo = { runId: randomUUID(), trigger: request.trigger, startedAt };
+  const run: RunInfo = { runId: request.runId ?? randomUUID(), trigger: request.trigger, startedAt };
   const progress = deps.progress ?? (() => {});
   const sinks: SinkResult[] = [];
 
-  const historyPromise = deps.store.loadHistory().then(
+  const historyPromise = deps.store.loadHistory(request.historyScopes ? { scopes: request.historyScopes } : {}).then(
     (history) => ({ ok: true as const, history }),
     (error: unknown) => ({ ok: false as const, error: describeError(error) }),
   );
@@ -270,7 +276,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
   };
   const finishedAt = deps.clock();
   const durationMs = finishedAt.getTime() - startedAt.getTime();
-  if (loaded.ok) {
+  if (loaded.ok && request.recordRun !== false) {
     const record = {
       runId: run.runId,
       trigger: run.trigger,
@@ -302,6 +308,29 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     },
     findings: findings.map(reportFinding),
   };
+}
+
+/** The prefix of the structured run-summary event the deploy trees' heartbeat alert looks for. */
+export const RUN_SUMMARY_PREFIX = "cluster-audit run-summary ";
+
+/**
+ * One structured line per run for Application Insights: the heartbeat alert fires when
+ * none with `delivered: true` arrives for two schedule intervals. Our own fields only.
+ */
+export function runSummaryEvent(report: RunReport): string {
+  const { run } = report;
+  return `${RUN_SUMMARY_PREFIX}${JSON.stringify({
+    runId: run.id,
+    trigger: run.trigger,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: run.durationMs,
+    delivered: run.delivered,
+    counts: run.counts,
+    coverage: run.coverage.length,
+    gaps: run.gaps.length,
+    sinks: run.sinks.map((s) => ({ sink: s.sink, ok: s.ok })),
+  })}`;
 }
 
 /** The one-line summary the timer function logs. */

@@ -38,6 +38,8 @@ export interface AksCollectorOptions {
   readonly subscriptions: readonly string[];
   /** ARM calls in flight (access checks and re-reads). */
   readonly concurrency?: number;
+  /** The list came from this run's own subscription discovery (a fan-out planner): the tenant counts as covered. */
+  readonly discovered?: boolean;
 }
 
 function gapOf(
@@ -156,6 +158,7 @@ export function createAksCollector(ports: AksCollectorPorts, options: AksCollect
       let subscriptions: string[];
       if (options.subscriptions.length > 0) {
         subscriptions = [...new Set(options.subscriptions.map((s) => s.trim().toLowerCase()).filter(Boolean))];
+        if (options.discovered) covered("tenant", DATA_SOURCES.clusters);
       } else {
         try {
           const found = new Set<string>();

@@ -23,7 +23,7 @@ export const aksRegistration: CollectorRegistration = {
         arm: createArmAksReader(credential, clientOptions),
         resourceGraph: createResourceGraphReader(credential, clientOptions),
       },
-      { subscriptions: settings.azure.subscriptions },
+      { subscriptions: settings.azure.subscriptions, discovered: settings.azure.subscriptionsDiscovered === true },
     );
   },
 };
