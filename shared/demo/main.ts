@@ -95,7 +95,10 @@ function describePost(post: CapturedPost): string[] {
     const body = post.body as { blocks?: { type: string; text?: { text?: string }; fields?: { text: string }[] }[] };
     for (const block of body.blocks ?? []) {
       if (block.type === "header") lines.push(`    ${block.text?.text ?? ""}`);
-      if (block.type === "section") lines.push(`    - ${block.text?.text ?? ""} | ${block.fields?.[0]?.text ?? ""}`);
+      if (block.type === "section") {
+        const field = block.fields?.[0]?.text;
+        lines.push(`    - ${block.text?.text ?? ""}${field ? ` | ${field}` : ""}`);
+      }
     }
   } else {
     const body = post.body as {
@@ -118,7 +121,7 @@ function describePost(post: CapturedPost): string[] {
         const title = element.items?.find((i) => i.type === "TextBlock")?.text ?? "";
         const cluster =
           element.items?.find((i) => i.type === "FactSet")?.facts?.find((f) => f.title === "Cluster")?.value ?? "";
-        lines.push(`    - ${title} | Cluster: ${cluster}`);
+        lines.push(`    - ${title}${cluster ? ` | Cluster: ${cluster}` : ""}`);
       }
     }
   }
@@ -235,11 +238,28 @@ async function main(): Promise<number> {
       });
     }
     const unique = new Set(rows.map((r) => r.rowKey)).size;
-    console.log(`  ${rows.length} row(s), ${unique} distinct fingerprint(s) after two runs:`);
-    for (const r of rows)
-      console.log(
-        `    ${r.ruleId.padEnd(20)} ${r.status.padEnd(8)} ${r.state.padEnd(9)} ${r.clusterName || "(scope)"}  ${r.rowKey.slice(0, 12)}…`,
-      );
+    console.log(`  ${rows.length} row(s), ${unique} distinct fingerprint(s) after two runs; per cluster:`);
+    const rowsByCluster = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const key = r.clusterName || "(account or subscription)";
+      rowsByCluster.set(key, [...(rowsByCluster.get(key) ?? []), r]);
+    }
+    for (const [cluster, list] of [...rowsByCluster].sort(([a], [b]) => a.localeCompare(b))) {
+      const named = (status: string) =>
+        list
+          .filter((r) => r.status === status)
+          .map((r) => `${r.ruleId} (${r.severity})`)
+          .sort();
+      const failing = named("fail");
+      const unknown = named("unknown");
+      const passing = list.filter((r) => r.status === "pass").length;
+      const parts = [
+        failing.length > 0 ? `fail: ${failing.join(", ")}` : "",
+        unknown.length > 0 ? `unknown: ${unknown.join(", ")}` : "",
+        `${passing} pass`,
+      ].filter(Boolean);
+      console.log(`    ${cluster.padEnd(26)} ${parts.join("; ")}`);
+    }
     // The silence: clusters where every rule passed (or, informational only, could not judge yet).
     const byCluster = new Map<string, { status: string; severity: string }[]>();
     for (const r of rows) if (r.clusterName) byCluster.set(r.clusterName, [...(byCluster.get(r.clusterName) ?? []), r]);
@@ -277,7 +297,7 @@ async function main(): Promise<number> {
     return 1;
   }
   console.log(
-    `\ndemo finished in ${seconds}s: the attack path is flagged, the table holds one row per finding, chat got one digest each.`,
+    `\ndemo finished in ${seconds}s: the attack path is flagged, the table holds one row per finding, each channel got the attack paths on their own and one digest, and run 2 sent nothing.`,
   );
   return 0;
 }
