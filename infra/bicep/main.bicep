@@ -86,9 +86,9 @@ param mutelistUrl string = ''
 @minValue(0)
 param fanOutMinScopes int = 50
 
-@description('Optional. AUDIT_QUEUE_NAME: name of the scope queue (failed messages go to <name>-poison).')
+@description('Optional. AUDIT_QUEUE_NAME: name of the scope queue of the fan-out, 3 to 56 lowercase letters, digits and single hyphens. The queue and its poison queue <name>-poison (where the queue trigger moves a message after maxDequeueCount failed attempts) are created in the storage account.')
 @minLength(3)
-@maxLength(63)
+@maxLength(56)
 param scopeQueueName string = 'audit-scopes'
 
 @description('Optional. AUDIT_FANOUT_DEADLINE_MINUTES: how long the finishing step waits for every scope to report.')
@@ -203,6 +203,21 @@ param ruleConfig object = {}
 //   Variables   //
 // ============= //
 
+// Bicep has no regex decorator: names that Terraform checks with regex() are checked here character
+// by character, and fail() (Bicep 0.33 or later) stops the deployment with a readable message.
+// The checked values, not the raw parameters, are what the resources use, so the check always runs.
+var lowercaseLetters = 'abcdefghijklmnopqrstuvwxyz'
+var lowercaseAlphanumerics = '${lowercaseLetters}0123456789'
+
+// Queue names: lowercase letters, digits and single hyphens, starting and ending with a letter or digit
+// (Terraform: ^[a-z0-9]+(-[a-z0-9]+)*$). The length (3 to 56, so that <name>-poison fits in 63) is
+// checked by the decorators.
+var scopeQueueNameInvalidChars = filter(range(0, length(scopeQueueName)), i => !contains('${lowercaseAlphanumerics}-', substring(scopeQueueName, i, 1)))
+var scopeQueue = empty(scopeQueueNameInvalidChars) && !startsWith(scopeQueueName, '-') && !endsWith(scopeQueueName, '-') && !contains(scopeQueueName, '--')
+  ? scopeQueueName
+  : fail('scopeQueueName must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit.')
+var poisonQueue = '${scopeQueue}-poison'
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, namePrefix, location))
 var compactPrefix = replace(toLower(namePrefix), '-', '')
 
@@ -253,7 +268,7 @@ var auditAppSettings = {
   AUDIT_MUTELIST: mutelistUrl
   AUDIT_FANOUT_MIN_SCOPES: fanOutMinScopes == 0 ? '' : string(fanOutMinScopes)
   AUDIT_QUEUE_ENDPOINT: storage.outputs.queueEndpoint
-  AUDIT_QUEUE_NAME: scopeQueueName
+  AUDIT_QUEUE_NAME: scopeQueue
   AUDIT_FANOUT_DEADLINE_MINUTES: string(fanOutDeadlineMinutes)
   AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE: string(fanOutSubscriptionsPerScope)
   AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: string(notifyMaxCriticalMessages)
@@ -285,6 +300,13 @@ module storage 'modules/storage.bicep' = {
       runsTableName
       gpuHistoryTableName
       mutesTableName
+    ]
+    // The fan-out: the timer enqueues one message per scope, auditScopeWorker (a queue trigger on
+    // %AUDIT_QUEUE_NAME%, connection AzureWebJobsStorage) takes them; the host moves a message that
+    // keeps failing to the poison queue.
+    queueNames: [
+      scopeQueue
+      poisonQueue
     ]
   }
 }
@@ -383,6 +405,12 @@ output storageAccountName string = storage.outputs.name
 
 @description('The table endpoint (app setting AUDIT_TABLE_ENDPOINT).')
 output tableEndpoint string = storage.outputs.tableEndpoint
+
+@description('The queue endpoint of the storage account (app setting AUDIT_QUEUE_ENDPOINT).')
+output queueEndpoint string = storage.outputs.queueEndpoint
+
+@description('The scope queue of the fan-out (app setting AUDIT_QUEUE_NAME) and its poison queue.')
+output queueNames string[] = storage.outputs.queueNames
 
 @description('The name of the Key Vault holding the webhook URLs.')
 output keyVaultName string = keyVault.outputs.name

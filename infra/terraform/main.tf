@@ -19,6 +19,14 @@ locals {
     app_insights    = "appi-${var.name_prefix}-${local.resource_token}"
   }
 
+  # The fan-out: the timer enqueues one message per scope, auditScopeWorker (a queue trigger on
+  # %AUDIT_QUEUE_NAME%, connection AzureWebJobsStorage) takes them; the host moves a message that
+  # keeps failing to the poison queue.
+  queues = {
+    scope  = var.scope_queue_name
+    poison = "${var.scope_queue_name}-poison"
+  }
+
   tables = {
     findings = var.findings_table_name
     gpu      = var.gpu_table_name
@@ -149,7 +157,6 @@ locals {
     AUDIT_RULE_CONFIG               = length(var.rule_config) > 0
     AUDIT_MUTELIST                  = var.mutelist_url != null
     AUDIT_FANOUT_MIN_SCOPES         = var.fanout_min_scopes > 0
-    AUDIT_MUTELIST                  = var.mutelist_url != null
   }
 
   app_settings = {
@@ -170,7 +177,7 @@ resource "azurerm_user_assigned_identity" "this" {
 }
 
 # ---------------------------------------------------------------------------
-# Storage: Entra ID only (no shared keys), the deployment container and the tables
+# Storage: Entra ID only (no shared keys), the deployment container, the tables and the queues
 # ---------------------------------------------------------------------------
 
 resource "azurerm_storage_account" "this" {
@@ -200,6 +207,14 @@ resource "azurerm_storage_container" "deployment" {
 # With storage_account_id the tables are managed through Resource Manager, not with keys.
 resource "azurerm_storage_table" "this" {
   for_each = local.tables
+
+  name               = each.value
+  storage_account_id = azurerm_storage_account.this.id
+}
+
+# The scope queue of the fan-out and its poison queue, managed through Resource Manager.
+resource "azurerm_storage_queue" "this" {
+  for_each = local.queues
 
   name               = each.value
   storage_account_id = azurerm_storage_account.this.id
@@ -370,6 +385,7 @@ resource "azurerm_function_app_flex_consumption" "this" {
   depends_on = [
     azurerm_role_assignment.resource,
     azurerm_storage_table.this,
+    azurerm_storage_queue.this,
     azapi_resource.teams_webhook_secret,
     azapi_resource.slack_webhook_secret,
   ]

@@ -43,6 +43,16 @@ output "table_endpoint" {
   value       = local.table_endpoint
 }
 
+output "queue_endpoint" {
+  description = "The queue endpoint of the storage account (app setting AUDIT_QUEUE_ENDPOINT)."
+  value       = local.queue_endpoint
+}
+
+output "queue_names" {
+  description = "The scope queue of the fan-out (app setting AUDIT_QUEUE_NAME) and its poison queue."
+  value       = [for key in ["scope", "poison"] : azurerm_storage_queue.this[key].name]
+}
+
 output "key_vault_name" {
   description = "The name of the Key Vault holding the webhook URLs."
   value       = azurerm_key_vault.this.name

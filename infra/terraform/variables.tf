@@ -183,13 +183,14 @@ variable "fanout_min_scopes" {
 
 variable "scope_queue_name" {
   type        = string
-  description = "AUDIT_QUEUE_NAME: name of the scope queue (failed messages go to <name>-poison)."
+  description = "AUDIT_QUEUE_NAME: name of the scope queue of the fan-out, 3 to 56 lowercase letters, digits and single hyphens. The queue and its poison queue <name>-poison (where the queue trigger moves a message after maxDequeueCount failed attempts) are created in the storage account."
   default     = "audit-scopes"
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){1,61}[a-z0-9]?$", var.scope_queue_name))
-    error_message = "scope_queue_name must be 3 to 63 lower-case letters, digits and single hyphens."
+    # 56 so that <name>-poison fits in the 63 characters of a queue name.
+    condition     = length(var.scope_queue_name) >= 3 && length(var.scope_queue_name) <= 56 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.scope_queue_name))
+    error_message = "scope_queue_name must be 3 to 56 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
   }
 }
 

@@ -163,6 +163,46 @@ describe("no Owner or Contributor anywhere", () => {
   });
 });
 
+describe("the fan-out reuses the host's one queue role", () => {
+  const QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+
+  it("grants Storage Queue Data Contributor exactly once per tree, on the function's storage account", () => {
+    for (const sources of [bicepSources, terraformSources]) {
+      const occurrences = sources.flatMap((source) => [
+        ...source.code.toLowerCase().matchAll(new RegExp(QUEUE_DATA_CONTRIBUTOR, "g")),
+      ]);
+      expect(occurrences, "the role definition ID is written once per tree").toHaveLength(1);
+    }
+    const rbac = bicepFile("modules/rbac.bicep").code;
+    expect(rbac).toMatch(/storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'/);
+    const storageRoles = /var storageRoleDefinitionIds = \[([^\]]*)\]/.exec(rbac)?.[1] ?? "";
+    expect(storageRoles.match(/roleDefinitionIds\.storageQueueDataContributor/g)).toHaveLength(1);
+    expect(rbac).toMatch(
+      /resource storageAccount_roleAssignments [^\n]*= \[\s+for roleDefinitionId in storageRoleDefinitionIds: \{[\s\S]*?scope: storageAccount\b/,
+    );
+    expect(rbac.match(/storageQueueDataContributor/g)).toHaveLength(2); // the map entry and the one use
+
+    const tf = terraformFile("infra/terraform/main.tf").code;
+    const assignments = /resource_role_assignments = \{([^}]*)\}/.exec(tf)?.[1] ?? "";
+    expect(assignments.match(/storage_queue_data_contributor\s*=\s*azurerm_storage_account\.this\.id/g)).toHaveLength(
+      1,
+    );
+    expect(tf.match(/storage_queue_data_contributor/g)).toHaveLength(2); // the ID and the one assignment
+  });
+
+  it("grants no narrower queue role next to it (Message Sender cannot read or delete what the trigger takes)", () => {
+    const narrower = [
+      "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", // Storage Queue Data Message Sender
+      "8a0f0c08-91a1-4084-bc3d-661d67233fed", // Storage Queue Data Message Processor
+      "19e7f393-937e-4f77-808e-94535e297925", // Storage Queue Data Reader
+    ];
+    for (const source of codeSources) {
+      for (const id of narrower)
+        expect(source.code.toLowerCase().includes(id), `${source.path} grants ${id}`).toBe(false);
+    }
+  });
+});
+
 describe("storage without shared keys", () => {
   it("disables shared-key access, requires TLS 1.2 and https, and allows no public blobs (Bicep)", () => {
     const code = bicepFile("modules/storage.bicep").code;

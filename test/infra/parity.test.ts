@@ -16,6 +16,7 @@ import {
   settingValues,
   sourceFromText,
 } from "./infra-text.js";
+import { bicepNameCheck, disagreements, terraformNameCheck } from "./name-checks.js";
 
 const catalog: SettingCatalog = {
   deployed: SETTING_SPECS.filter((spec) => spec.deployed).map((spec) => spec.name),
@@ -146,6 +147,117 @@ describe("app settings parity (Bicep, Terraform, code)", () => {
     const variables = terraformSources.find((source) => source.path === "infra/terraform/variables.tf");
     expect(variables?.code).toMatch(/variable "findings_table_name" \{[^}]*default\s+=\s+"findings"/);
     expect(variables?.code).toMatch(/variable "gpu_table_name" \{[^}]*default\s+=\s+"gpuanomalies"/);
+  });
+});
+
+function bicep(suffix: string): Source {
+  const source = bicepSources.find((s) => s.path.endsWith(suffix));
+  if (!source) throw new Error(`No Bicep file ending in ${suffix}`);
+  return source;
+}
+
+function terraform(path: string): Source {
+  const source = terraformSources.find((s) => s.path === path);
+  if (!source) throw new Error(`No Terraform file ${path}`);
+  return source;
+}
+
+/** Names that exercise every rule of the name checks (case, characters, hyphens, lengths). */
+const NAME_SAMPLES = [
+  "",
+  "a",
+  "ab",
+  "abc",
+  "caudit",
+  "caudit2",
+  "c4udit",
+  "2caudit",
+  "Caudit",
+  "cAudit",
+  "c-audit",
+  "-caudit",
+  "caudit-",
+  "c--audit",
+  "c_audit",
+  "c.audit",
+  "c audit",
+  "caudité",
+  "audit-scopes",
+  "audit-scopes-2",
+  "a".repeat(4),
+  "a".repeat(5),
+  "a".repeat(9),
+  "a".repeat(10),
+  "a".repeat(11),
+  "a".repeat(55),
+  "a".repeat(56),
+  "a".repeat(57),
+  "a-".repeat(28).slice(0, 55),
+  "0123",
+  "q1",
+];
+
+describe("fan-out queues (the contract of auditScopeWorker)", () => {
+  const bicepEntries = extractBicepAppSettings(bicepSources);
+  const terraformEntries = extractTerraformAppSettings(terraformSources);
+
+  it("creates the scope queue and its poison queue in the function's storage account (Bicep)", () => {
+    const storage = bicep("modules/storage.bicep").code;
+    expect(storage).toMatch(
+      /resource queueService 'Microsoft\.Storage\/storageAccounts\/queueServices@[\d-]+' = \{\s+parent: storageAccount\s+name: 'default'/,
+    );
+    expect(storage).toMatch(
+      /resource queues 'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@[\d-]+' = \[\s+for queueName in queueNames: \{\s+parent: queueService\s+name: queueName/,
+    );
+    const main = bicep("infra/bicep/main.bicep").code;
+    expect(main).toMatch(/param scopeQueueName string = 'audit-scopes'/);
+    expect(main).toMatch(/var poisonQueue = '\$\{scopeQueue\}-poison'/);
+    expect(main).toMatch(
+      /module storage 'modules\/storage\.bicep' = \{[\s\S]*?queueNames: \[\s+scopeQueue\s+poisonQueue\s+\]/,
+    );
+    expect(settingValues(bicepEntries, "AUDIT_QUEUE_NAME")).toEqual(["scopeQueue"]);
+    expect(settingValues(bicepEntries, "AUDIT_QUEUE_ENDPOINT")).toEqual(["storage.outputs.queueEndpoint"]);
+    expect(storage).toMatch(/output queueEndpoint string = 'https:\/\/\$\{storageAccount\.name\}\.queue\./);
+    // The trigger's connection (AzureWebJobsStorage) points at the same account.
+    expect(settingValues(bicepEntries, "AzureWebJobsStorage__queueServiceUri")).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, not a JS template
+      "'https://${storageAccountName}.queue.${environment().suffixes.storage}'",
+    ]);
+  });
+
+  it("creates the scope queue and its poison queue in the function's storage account (Terraform)", () => {
+    const main = terraform("infra/terraform/main.tf").code;
+    expect(main).toMatch(
+      /resource "azurerm_storage_queue" "this" \{\s+for_each = local\.queues\s+name\s+= each\.value\s+storage_account_id = azurerm_storage_account\.this\.id\s+\}/,
+    );
+    expect(main).toMatch(
+      /queues = \{\s+scope\s+= var\.scope_queue_name\s+poison = "\$\{var\.scope_queue_name\}-poison"\s+\}/,
+    );
+    const variables = terraform("infra/terraform/variables.tf").code;
+    expect(variables).toMatch(/variable "scope_queue_name" \{[^}]*default\s+=\s+"audit-scopes"/);
+    expect(settingValues(terraformEntries, "AUDIT_QUEUE_NAME")).toEqual(["var.scope_queue_name"]);
+    expect(settingValues(terraformEntries, "AUDIT_QUEUE_ENDPOINT")).toEqual(["local.queue_endpoint"]);
+    expect(main).toMatch(/queue_endpoint = trimsuffix\(azurerm_storage_account\.this\.primary_queue_endpoint, "\/"\)/);
+    expect(settingValues(terraformEntries, "AzureWebJobsStorage__queueServiceUri")).toEqual([
+      'trimsuffix(azurerm_storage_account.this.primary_queue_endpoint, "/")',
+    ]);
+    // The app starts only once its queues exist.
+    expect(main).toMatch(/depends_on = \[[^\]]*azurerm_storage_queue\.this/);
+  });
+
+  it("accepts the same scope queue names in both trees, short enough for <name>-poison", () => {
+    const bicepCheck = bicepNameCheck(bicep("infra/bicep/main.bicep"), "scopeQueue");
+    expect(bicepCheck.param).toBe("scopeQueueName");
+    const terraformCheck = terraformNameCheck(terraformSources, "scope_queue_name");
+    expect(disagreements(bicepCheck, terraformCheck, NAME_SAMPLES)).toEqual([]);
+    for (const check of [bicepCheck, terraformCheck]) {
+      expect(check.accepts("audit-scopes"), check.origin).toBe(true);
+      expect(check.accepts("a".repeat(56)), check.origin).toBe(true);
+      // A 57-character name would make a 64-character poison queue name: Azure allows 63.
+      expect(check.accepts("a".repeat(57)), check.origin).toBe(false);
+      expect(check.accepts("audit--scopes"), check.origin).toBe(false);
+      expect(check.accepts("Audit-scopes"), check.origin).toBe(false);
+    }
   });
 });
 
