@@ -203,11 +203,21 @@ param ruleConfig object = {}
 //   Variables   //
 // ============= //
 
-// Bicep has no regex decorator: names that Terraform checks with regex() are checked here character
-// by character, and fail() (Bicep 0.33 or later) stops the deployment with a readable message.
-// The checked values, not the raw parameters, are what the resources use, so the check always runs.
+// Bicep has no regex decorator, @allowed needs a closed list, and assert statements are still an
+// experimental feature. So the names that Terraform checks with regex() are checked here character by
+// character with filter(), and fail() (Bicep 0.33 or later) stops the deployment with a readable
+// message when a check does not hold. The resources use the checked values, never the raw
+// parameters, so the checks always run. test/infra/parity.test.ts runs both trees' checks on the
+// same sample names.
 var lowercaseLetters = 'abcdefghijklmnopqrstuvwxyz'
 var lowercaseAlphanumerics = '${lowercaseLetters}0123456789'
+
+// The name prefix: a lowercase letter, then lowercase letters or digits (Terraform:
+// ^[a-z][a-z0-9]{1,9}$); the length (2 to 10) is checked by the decorators.
+var namePrefixInvalidChars = filter(range(0, length(namePrefix)), i => !contains(lowercaseAlphanumerics, substring(namePrefix, i, 1)))
+var prefix = empty(namePrefixInvalidChars) && contains(lowercaseLetters, first(namePrefix))
+  ? namePrefix
+  : fail('namePrefix must be 2 to 10 lowercase letters or digits and start with a letter, for example "caudit".')
 
 // Queue names: lowercase letters, digits and single hyphens, starting and ending with a letter or digit
 // (Terraform: ^[a-z0-9]+(-[a-z0-9]+)*$). The length (3 to 56, so that <name>-poison fits in 63) is
@@ -218,17 +228,16 @@ var scopeQueue = empty(scopeQueueNameInvalidChars) && !startsWith(scopeQueueName
   : fail('scopeQueueName must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit.')
 var poisonQueue = '${scopeQueue}-poison'
 
-var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, namePrefix, location))
-var compactPrefix = replace(toLower(namePrefix), '-', '')
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, prefix, location))
 
 var names = {
-  identity: 'id-${namePrefix}-${resourceToken}'
-  plan: 'asp-${namePrefix}-${resourceToken}'
-  functionApp: 'func-${namePrefix}-${resourceToken}'
-  storageAccount: take('st${compactPrefix}${resourceToken}', 24)
-  keyVault: take('kv${compactPrefix}${resourceToken}', 24)
-  logAnalytics: 'log-${namePrefix}-${resourceToken}'
-  appInsights: 'appi-${namePrefix}-${resourceToken}'
+  identity: 'id-${prefix}-${resourceToken}'
+  plan: 'asp-${prefix}-${resourceToken}'
+  functionApp: 'func-${prefix}-${resourceToken}'
+  storageAccount: take('st${prefix}${resourceToken}', 24)
+  keyVault: take('kv${prefix}${resourceToken}', 24)
+  logAnalytics: 'log-${prefix}-${resourceToken}'
+  appInsights: 'appi-${prefix}-${resourceToken}'
 }
 
 var teamsWebhookSecretName = 'audit-teams-webhook-url'

@@ -197,6 +197,52 @@ const NAME_SAMPLES = [
   "q1",
 ];
 
+describe("name checks are the same in both trees", () => {
+  it("accepts the same name prefixes in Bicep and Terraform (^[a-z][a-z0-9]{1,9}$)", () => {
+    const main = bicep("infra/bicep/main.bicep");
+    const bicepCheck = bicepNameCheck(main, "prefix");
+    expect(bicepCheck.param).toBe("namePrefix");
+    const terraformCheck = terraformNameCheck(terraformSources, "name_prefix");
+    expect(disagreements(bicepCheck, terraformCheck, NAME_SAMPLES)).toEqual([]);
+    for (const check of [bicepCheck, terraformCheck]) {
+      for (const good of ["caudit", "ab", "c4udit", "a".repeat(10)])
+        expect(check.accepts(good), `${check.origin}: ${good}`).toBe(true);
+      for (const bad of ["a", "a".repeat(11), "2caudit", "Caudit", "c-audit", "c_audit", "caudité"]) {
+        expect(check.accepts(bad), `${check.origin}: ${bad}`).toBe(false);
+      }
+    }
+    // Every name is built from the checked prefix, so the check cannot be skipped.
+    const names = /^var names = \{\n([\s\S]*?)\n\}$/m.exec(main.code)?.[1] ?? "";
+    expect(names).not.toMatch(/namePrefix/);
+    expect(names.match(/\$\{prefix\}/g)?.length).toBeGreaterThanOrEqual(7);
+    expect(main.code).toMatch(/^var resourceToken = toLower\(uniqueString\(.*, prefix, location\)\)$/m);
+  });
+
+  it("reads a changed check instead of passing: a Bicep prefix check that allows hyphens disagrees", () => {
+    const edited = sourceFromText(
+      "infra/bicep/main.bicep",
+      bicep("infra/bicep/main.bicep").text.replace(
+        "!contains(lowercaseAlphanumerics, substring(namePrefix, i, 1))",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, not a JS template
+        "!contains('${lowercaseAlphanumerics}-', substring(namePrefix, i, 1))",
+      ),
+      "bicep",
+    );
+    const drift = disagreements(
+      bicepNameCheck(edited, "prefix"),
+      terraformNameCheck(terraformSources, "name_prefix"),
+      NAME_SAMPLES,
+    );
+    expect(drift).toContain("c-audit");
+    expect(() =>
+      bicepNameCheck(
+        sourceFromText("x.bicep", "var prefix = length(p) > 1\n  ? p\n  : fail('no')\n", "bicep"),
+        "prefix",
+      ),
+    ).toThrow(/does not understand/);
+  });
+});
+
 describe("fan-out queues (the contract of auditScopeWorker)", () => {
   const bicepEntries = extractBicepAppSettings(bicepSources);
   const terraformEntries = extractTerraformAppSettings(terraformSources);
