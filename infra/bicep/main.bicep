@@ -115,6 +115,13 @@ param logRetentionInDays int = 30
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
 
+@description('Optional. Up to 4 lowercase letters or digits appended to the Key Vault name (for example "2"). Purge protection keeps the name of a deleted vault reserved until its soft-delete retention ends: to redeploy before then without recovering the old vault, pick a new suffix. Empty = the plain name.')
+@maxLength(4)
+param keyVaultNameSuffix string = ''
+
+@description('Optional. Recover the soft-deleted vault of the same name (createMode "recover") instead of creating a new one: for the first deployment after the resource group (and so the vault) was deleted. Set it back to false afterwards: a recover deployment fails when no deleted vault of that name exists.')
+param recoverKeyVault bool = false
+
 @description('Optional. Teams Workflows webhook URL (https). When given, it is stored as a Key Vault secret and AUDIT_TEAMS_WEBHOOK_URL references that secret. Empty = nothing is written to the vault.')
 @secure()
 param teamsWebhookUrl string = ''
@@ -228,6 +235,12 @@ var scopeQueue = empty(scopeQueueNameInvalidChars) && !startsWith(scopeQueueName
   : fail('scopeQueueName must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit.')
 var poisonQueue = '${scopeQueue}-poison'
 
+// The Key Vault name suffix: lowercase letters or digits (Terraform: ^[a-z0-9]{0,4}$).
+var keyVaultNameSuffixInvalidChars = filter(range(0, length(keyVaultNameSuffix)), i => !contains(lowercaseAlphanumerics, substring(keyVaultNameSuffix, i, 1)))
+var keyVaultSuffix = empty(keyVaultNameSuffixInvalidChars)
+  ? keyVaultNameSuffix
+  : fail('keyVaultNameSuffix must be up to 4 lowercase letters or digits.')
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, prefix, location))
 
 var names = {
@@ -235,7 +248,8 @@ var names = {
   plan: 'asp-${prefix}-${resourceToken}'
   functionApp: 'func-${prefix}-${resourceToken}'
   storageAccount: take('st${prefix}${resourceToken}', 24)
-  keyVault: take('kv${prefix}${resourceToken}', 24)
+  // A vault name has at most 24 characters; the suffix replaces the end of the token.
+  keyVault: '${take('kv${prefix}${resourceToken}', 24 - length(keyVaultSuffix))}${keyVaultSuffix}'
   logAnalytics: 'log-${prefix}-${resourceToken}'
   appInsights: 'appi-${prefix}-${resourceToken}'
 }
@@ -338,6 +352,7 @@ module keyVault 'modules/key-vault.bicep' = {
     location: location
     tags: tags
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    recover: recoverKeyVault
     teamsWebhookSecretName: teamsWebhookSecretName
     teamsWebhookUrl: teamsWebhookUrl
     slackWebhookSecretName: slackWebhookSecretName

@@ -14,9 +14,10 @@ locals {
     plan            = "asp-${var.name_prefix}-${local.resource_token}"
     function_app    = "func-${var.name_prefix}-${local.resource_token}"
     storage_account = substr("st${var.name_prefix}${local.resource_token}", 0, 24)
-    key_vault       = substr("kv${var.name_prefix}${local.resource_token}", 0, 24)
-    log_analytics   = "log-${var.name_prefix}-${local.resource_token}"
-    app_insights    = "appi-${var.name_prefix}-${local.resource_token}"
+    # A vault name has at most 24 characters; the suffix replaces the end of the token.
+    key_vault     = "${substr("kv${var.name_prefix}${local.resource_token}", 0, 24 - length(var.key_vault_name_suffix))}${var.key_vault_name_suffix}"
+    log_analytics = "log-${var.name_prefix}-${local.resource_token}"
+    app_insights  = "appi-${var.name_prefix}-${local.resource_token}"
   }
 
   # The fan-out: the timer enqueues one message per scope, auditScopeWorker (a queue trigger on
@@ -247,6 +248,11 @@ resource "azurerm_application_insights" "this" {
 # ---------------------------------------------------------------------------
 # Secrets: Key Vault in RBAC mode with purge protection, holding the webhook URLs
 # ---------------------------------------------------------------------------
+
+# Purge protection reserves the name of a deleted vault for the retention period. With the azurerm
+# provider's default features (key_vault.recover_soft_deleted_key_vaults = true) an apply after the
+# resource group was deleted recovers the vault of the same name; key_vault_name_suffix picks a new
+# name instead.
 
 resource "azurerm_key_vault" "this" {
   name                          = local.names.key_vault

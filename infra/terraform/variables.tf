@@ -250,6 +250,18 @@ variable "key_vault_soft_delete_retention_days" {
   }
 }
 
+variable "key_vault_name_suffix" {
+  type        = string
+  description = "Up to 4 lowercase letters or digits appended to the Key Vault name (for example \"2\"). Purge protection keeps the name of a deleted vault reserved until its soft-delete retention ends: to redeploy before then without recovering the old vault, pick a new suffix. \"\" = the plain name."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{0,4}$", var.key_vault_name_suffix))
+    error_message = "key_vault_name_suffix must be up to 4 lowercase letters or digits."
+  }
+}
+
 variable "teams_webhook_url" {
   type        = string
   description = "Teams Workflows webhook URL (https). When set, it is written to Key Vault as a write-only value (never stored in the Terraform state) and AUDIT_TEAMS_WEBHOOK_URL references the secret. null = nothing is written."

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEPLOYED_SDK_SETTINGS, SETTING_SPECS } from "../../shared/config/setting-specs.js";
 import {
@@ -10,6 +12,7 @@ import {
   isClean,
   loadBicepSources,
   loadTerraformSources,
+  REPO_ROOT,
   type SettingCatalog,
   type Source,
   settingNames,
@@ -240,6 +243,66 @@ describe("name checks are the same in both trees", () => {
         "prefix",
       ),
     ).toThrow(/does not understand/);
+  });
+});
+
+describe("a Key Vault name that a redeploy can live with (purge protection stays on)", () => {
+  it("accepts the same vault name suffixes in both trees", () => {
+    const bicepCheck = bicepNameCheck(bicep("infra/bicep/main.bicep"), "keyVaultSuffix");
+    expect(bicepCheck.param).toBe("keyVaultNameSuffix");
+    const terraformCheck = terraformNameCheck(terraformSources, "key_vault_name_suffix");
+    expect(disagreements(bicepCheck, terraformCheck, [...NAME_SAMPLES, "2", "g2", "zz9"])).toEqual([]);
+    for (const check of [bicepCheck, terraformCheck]) {
+      for (const good of ["", "2", "g2", "0123"]) expect(check.accepts(good), `${check.origin}: "${good}"`).toBe(true);
+      for (const bad of ["abcde", "-2", "A", "a_b"])
+        expect(check.accepts(bad), `${check.origin}: "${bad}"`).toBe(false);
+    }
+  });
+
+  it("builds the vault name the same way in both trees: the suffix replaces the end, 24 characters at most", () => {
+    const main = bicep("infra/bicep/main.bicep").code;
+    expect(main).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, not a JS template
+      "keyVault: '${take('kv${prefix}${resourceToken}', 24 - length(keyVaultSuffix))}${keyVaultSuffix}'",
+    );
+    const tf = terraform("infra/terraform/main.tf").code;
+    expect(tf).toMatch(
+      /key_vault\s+= "\$\{substr\("kv\$\{var\.name_prefix\}\$\{local\.resource_token\}", 0, 24 - length\(var\.key_vault_name_suffix\)\)\}\$\{var\.key_vault_name_suffix\}"/,
+    );
+    // The formula both trees use, on a 10-character prefix and a 13-character token.
+    const vaultName = (prefix: string, token: string, suffix: string): string =>
+      `kv${prefix}${token}`.slice(0, 24 - suffix.length) + suffix;
+    for (const suffix of ["", "2", "abcd"]) {
+      const name = vaultName("abcdefghij", "0123456789abc", suffix);
+      expect(name.length).toBeLessThanOrEqual(24);
+      expect(name.endsWith(suffix)).toBe(true);
+      expect(name).toMatch(/^[a-z][a-z0-9]{2,23}$/);
+    }
+    expect(vaultName("caudit", "0123456789abc", "")).toBe("kvcaudit0123456789abc");
+  });
+
+  it("lets a Bicep deployment recover the soft-deleted vault, only when asked", () => {
+    const main = bicep("infra/bicep/main.bicep").code;
+    expect(main).toMatch(/param recoverKeyVault bool = false/);
+    expect(main).toMatch(/module keyVault 'modules\/key-vault\.bicep' = \{[\s\S]*?recover: recoverKeyVault/);
+    const vault = bicep("modules/key-vault.bicep").code;
+    expect(vault).toMatch(/param recover bool = false/);
+    expect(vault).toMatch(/createMode: recover \? 'recover' : 'default'/);
+    expect(vault).toMatch(/enablePurgeProtection: true/);
+  });
+
+  it("documents the redeploy after deleting the resource group", () => {
+    const readme = readFileSync(join(REPO_ROOT, "infra", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Redeploying after deleting the resource group"));
+    expect(section.length).toBeGreaterThan(100);
+    for (const needle of [
+      "recoverKeyVault=true",
+      "keyVaultNameSuffix",
+      "key_vault_name_suffix",
+      "recover_soft_deleted_key_vaults",
+    ]) {
+      expect(section).toContain(needle);
+    }
   });
 });
 
