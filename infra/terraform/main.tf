@@ -363,6 +363,9 @@ resource "azurerm_function_app_flex_consumption" "this" {
   service_plan_id     = azurerm_service_plan.this.id
   https_only          = true
 
+  # No username/password publishing to Kudu (SCM); FTP is turned off below with azapi.
+  webdeploy_publish_basic_authentication_enabled = false
+
   # Deployment package in the app's storage, read with the user-assigned identity.
   storage_container_type            = "blobContainer"
   storage_container_endpoint        = "${azurerm_storage_account.this.primary_blob_endpoint}${azurerm_storage_container.deployment.name}"
@@ -397,8 +400,8 @@ resource "azurerm_function_app_flex_consumption" "this" {
   ]
 }
 
-# Two properties that azurerm_function_app_flex_consumption cannot express yet are set with azapi.
-# Remove both resources once the provider supports them.
+# Three properties that azurerm_function_app_flex_consumption cannot express yet are set with azapi.
+# Remove these resources once the provider supports them.
 #
 # 1. Key Vault references must be resolved with the user-assigned identity (the app has no
 #    system-assigned one). hashicorp/terraform-provider-azurerm#31439 adds the argument.
@@ -416,7 +419,24 @@ resource "azapi_update_resource" "key_vault_reference_identity" {
   }
 }
 
-# 2. With identity-based deployment storage the provider still writes a host-storage connection
+# 2. The FTP basic-auth publishing credential policy (the provider has no argument for it on Flex
+#    Consumption apps; webdeploy_publish_basic_authentication_enabled above covers SCM). This is a
+#    singleton child of the site, so it is updated in place and never deleted.
+resource "azapi_update_resource" "ftp_basic_auth" {
+  type        = "Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01"
+  resource_id = "${azurerm_function_app_flex_consumption.this.id}/basicPublishingCredentialsPolicies/ftp"
+  body = {
+    properties = {
+      allow = false
+    }
+  }
+
+  lifecycle {
+    replace_triggered_by = [azurerm_function_app_flex_consumption.this]
+  }
+}
+
+# 3. With identity-based deployment storage the provider still writes a host-storage connection
 #    string with an empty account key, which stops the Functions host from starting
 #    (hashicorp/terraform-provider-azurerm#29693, #30732). This writes the complete, intended set of
 #    app settings after every change of the app, which drops that injected entry.

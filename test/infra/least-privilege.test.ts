@@ -15,6 +15,7 @@ import {
   REPO_ROOT,
   type Source,
   settingValues,
+  sourceFromText,
   stringLiterals,
   toRepoPath,
 } from "./infra-text.js";
@@ -257,6 +258,95 @@ describe("storage without shared keys", () => {
     expect(terraformFile("infra/terraform/main.tf").code).toMatch(
       /local_authentication_enabled\s*=\s*false|local_authentication_disabled\s*=\s*true/,
     );
+  });
+});
+
+/**
+ * What keeps basic-auth publishing (FTP and SCM usernames and passwords) on in a tree; empty when
+ * both policies are off.
+ */
+function basicAuthProblems(bicepTree: readonly Source[], terraformTree: readonly Source[]): string[] {
+  const problems: string[] = [];
+  // Bicep: one basicPublishingCredentialsPolicies resource (or loop) on the function app, ftp and scm, allow false.
+  const bicepCode = treeCode(bicepTree);
+  const policy =
+    /resource (\w+) 'Microsoft\.Web\/sites\/basicPublishingCredentialsPolicies@\d{4}-\d{2}-\d{2}' = \[\s*for policyName in \[([^\]]*)\]: \{\s*parent: functionApp\s+name: policyName\s+properties: \{\s*allow: (\w+)\s*\}/.exec(
+      bicepCode,
+    );
+  if (!policy) problems.push("Bicep: no basicPublishingCredentialsPolicies loop on the function app");
+  else {
+    if (
+      stringLiterals(policy[2] ?? "", "bicep")
+        .sort()
+        .join(",") !== "ftp,scm"
+    )
+      problems.push("Bicep: the policies are not exactly ftp and scm");
+    if (policy[3] !== "false") problems.push(`Bicep: basic-auth publishing allow: ${policy[3]}`);
+  }
+  if (/allow: true/.test(bicepCode)) problems.push("Bicep: allow: true");
+
+  // Terraform: SCM off on the flex app, FTP off through azapi, nothing turned back on.
+  const blocks = terraformTree.flatMap((source) => allBlocks(parseHcl(source)));
+  const app = blocks.find(
+    (b) => b.type === "resource" && b.labels[0] === "azurerm_function_app_flex_consumption" && b.labels[1] === "this",
+  );
+  const scm = app?.body.attributes.find((a) => a.name === "webdeploy_publish_basic_authentication_enabled")?.expr;
+  if (scm !== "false")
+    problems.push(`Terraform: webdeploy_publish_basic_authentication_enabled = ${scm ?? "(unset: defaults to true)"}`);
+  const ftp = blocks.find(
+    (b) =>
+      b.type === "resource" &&
+      b.labels[0] === "azapi_update_resource" &&
+      /basicPublishingCredentialsPolicies@/.test(b.body.attributes.find((a) => a.name === "type")?.expr ?? "") &&
+      /\/basicPublishingCredentialsPolicies\/ftp"$/.test(
+        b.body.attributes.find((a) => a.name === "resource_id")?.expr ?? "",
+      ),
+  );
+  if (!ftp) problems.push("Terraform: no azapi update of basicPublishingCredentialsPolicies/ftp");
+  else if (
+    !/properties\s*=\s*\{\s*allow\s*=\s*false\s*\}/.test(ftp.body.attributes.find((a) => a.name === "body")?.expr ?? "")
+  ) {
+    problems.push("Terraform: the FTP policy is not allow = false");
+  }
+  const terraformCode = treeCode(terraformTree);
+  if (/basic_authentication_enabled\s*=\s*true/.test(terraformCode))
+    problems.push("Terraform: a basic_authentication_enabled = true");
+  if (/\ballow\s*=\s*true/.test(terraformCode)) problems.push("Terraform: allow = true");
+  return problems;
+}
+
+describe("no basic-auth publishing credentials (FTP and SCM)", () => {
+  it("disables both policies in Bicep and in Terraform", () => {
+    expect(basicAuthProblems(bicepSources, terraformSources)).toEqual([]);
+  });
+
+  it("notices a policy turned back on, or left out", () => {
+    const edit = (sources: readonly Source[], suffix: string, change: (text: string) => string): Source[] =>
+      sources.map((source) =>
+        source.path.endsWith(suffix) ? sourceFromText(source.path, change(source.text), source.dialect) : source,
+      );
+    const bicepOn = edit(bicepSources, "modules/function-app.bicep", (t) => t.replace("allow: false", "allow: true"));
+    expect(basicAuthProblems(bicepOn, terraformSources)).toEqual([
+      "Bicep: basic-auth publishing allow: true",
+      "Bicep: allow: true",
+    ]);
+    const bicepFtpOnly = edit(bicepSources, "modules/function-app.bicep", (t) => t.replace("    'scm'\n", ""));
+    expect(basicAuthProblems(bicepFtpOnly, terraformSources)).toEqual([
+      "Bicep: the policies are not exactly ftp and scm",
+    ]);
+    const tfScmDefault = edit(terraformSources, "infra/terraform/main.tf", (t) =>
+      t.replace(/\n\s*webdeploy_publish_basic_authentication_enabled = false\n/, "\n"),
+    );
+    expect(basicAuthProblems(bicepSources, tfScmDefault)).toEqual([
+      "Terraform: webdeploy_publish_basic_authentication_enabled = (unset: defaults to true)",
+    ]);
+    const tfFtpOn = edit(terraformSources, "infra/terraform/main.tf", (t) =>
+      t.replace(/allow = false/, "allow = true"),
+    );
+    expect(basicAuthProblems(bicepSources, tfFtpOn)).toEqual([
+      "Terraform: the FTP policy is not allow = false",
+      "Terraform: allow = true",
+    ]);
   });
 });
 
