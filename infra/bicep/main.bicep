@@ -1,5 +1,5 @@
 metadata name = 'cluster-audit-functions'
-metadata description = 'Deploys the read-only AKS and EKS cluster audit: a Node.js 22 function app on Flex Consumption with a user-assigned identity, identity-only storage with the findings tables, Key Vault for the webhook URLs, Application Insights, and Reader plus Log Analytics Reader on the audited subscriptions.'
+metadata description = 'Deploys the read-only AKS and EKS cluster audit: a Node.js 22 function app on Flex Consumption with a user-assigned identity, identity-only storage with the findings tables and the fan-out queues, Key Vault for the webhook URLs, Application Insights with a heartbeat alert that tells on-call when no run succeeds, and Reader plus Log Analytics Reader on the audited subscriptions.'
 metadata owner = 'cluster-audit-functions maintainers'
 
 targetScope = 'resourceGroup'
@@ -107,6 +107,39 @@ param fanOutSubscriptionsPerScope int = 100
 @minValue(30)
 @maxValue(730)
 param logRetentionInDays int = 30
+
+// ---- Heartbeat alert ----
+
+@description('Optional. Email addresses that hear the heartbeat alert: no successful audit run for two schedule intervals. Empty = no email (add a webhook, or the alert is only visible in Azure Monitor).')
+param heartbeatAlertEmailAddresses string[] = []
+
+@description('Optional. Webhook URL of the on-call paging tool (for example a PagerDuty, Opsgenie or incident.io integration URL) that receives the heartbeat alert in the common alert schema. Empty = no webhook.')
+@secure()
+param heartbeatAlertWebhookUrl string = ''
+
+@description('Optional. Severity of the heartbeat alert, from 0 (critical) to 4 (verbose).')
+@minValue(0)
+@maxValue(4)
+param heartbeatAlertSeverity int = 1
+
+@description('Optional. Window of the heartbeat alert, in minutes. 0 = twice the interval of auditSchedule (30 for the default "0 */15 * * * *"), rounded up to a window that log search alerts accept; set it when the schedule is not a regular one (every N minutes, hourly, every N hours or daily).')
+@allowed([
+  0
+  5
+  10
+  15
+  30
+  45
+  60
+  120
+  180
+  240
+  300
+  360
+  1440
+  2880
+])
+param heartbeatWindowMinutes int = 0
 
 // ---- Secrets ----
 
@@ -252,6 +285,9 @@ var names = {
   keyVault: '${take('kv${prefix}${resourceToken}', 24 - length(keyVaultSuffix))}${keyVaultSuffix}'
   logAnalytics: 'log-${prefix}-${resourceToken}'
   appInsights: 'appi-${prefix}-${resourceToken}'
+  heartbeatAlert: 'alert-${prefix}-heartbeat-${resourceToken}'
+  actionGroup: 'ag-${prefix}-${resourceToken}'
+  actionGroupShortName: take('audit-${prefix}', 12)
 }
 
 var teamsWebhookSecretName = 'audit-teams-webhook-url'
@@ -370,6 +406,29 @@ module rbac 'modules/rbac.bicep' = {
   }
 }
 
+// The heartbeat: an alert when no run has succeeded for two schedule intervals. It needs no role:
+// the rule has no identity and reads only the component it is scoped to.
+module heartbeatAlert 'modules/heartbeat-alert.bicep' = {
+  name: 'heartbeat-${resourceToken}'
+  params: {
+    name: names.heartbeatAlert
+    actionGroupName: names.actionGroup
+    actionGroupShortName: names.actionGroupShortName
+    location: location
+    tags: tags
+    appInsightsName: monitoring.outputs.appInsightsName
+    auditSchedule: auditSchedule
+    windowMinutes: heartbeatWindowMinutes
+    severity: heartbeatAlertSeverity
+    emailAddresses: heartbeatAlertEmailAddresses
+    webhookUrl: heartbeatAlertWebhookUrl
+    customProperties: {
+      functionApp: names.functionApp
+      auditSchedule: auditSchedule
+    }
+  }
+}
+
 module auditReader 'modules/audit-reader.subscription.bicep' = [
   for subscriptionId in auditReaderSubscriptionIds: {
     name: 'auditreader-${resourceToken}-${subscriptionId}'
@@ -447,6 +506,18 @@ output appInsightsName string = monitoring.outputs.appInsightsName
 
 @description('The resource ID of the Log Analytics workspace behind Application Insights.')
 output logAnalyticsWorkspaceResourceId string = monitoring.outputs.logAnalyticsWorkspaceResourceId
+
+@description('The resource ID of the heartbeat alert rule.')
+output heartbeatAlertResourceId string = heartbeatAlert.outputs.resourceId
+
+@description('The window of the heartbeat alert (ISO 8601): twice the interval of auditSchedule.')
+output heartbeatAlertWindowSize string = heartbeatAlert.outputs.windowSize
+
+@description('How often the heartbeat alert is evaluated (ISO 8601).')
+output heartbeatAlertEvaluationFrequency string = heartbeatAlert.outputs.evaluationFrequency
+
+@description('The resource ID of the action group that tells on-call.')
+output actionGroupResourceId string = heartbeatAlert.outputs.actionGroupResourceId
 
 @description('The subscriptions on which the identity holds Reader and Log Analytics Reader.')
 output auditReaderSubscriptionIds string[] = auditReaderSubscriptionIds

@@ -15,9 +15,11 @@ locals {
     function_app    = "func-${var.name_prefix}-${local.resource_token}"
     storage_account = substr("st${var.name_prefix}${local.resource_token}", 0, 24)
     # A vault name has at most 24 characters; the suffix replaces the end of the token.
-    key_vault     = "${substr("kv${var.name_prefix}${local.resource_token}", 0, 24 - length(var.key_vault_name_suffix))}${var.key_vault_name_suffix}"
-    log_analytics = "log-${var.name_prefix}-${local.resource_token}"
-    app_insights  = "appi-${var.name_prefix}-${local.resource_token}"
+    key_vault       = "${substr("kv${var.name_prefix}${local.resource_token}", 0, 24 - length(var.key_vault_name_suffix))}${var.key_vault_name_suffix}"
+    log_analytics   = "log-${var.name_prefix}-${local.resource_token}"
+    app_insights    = "appi-${var.name_prefix}-${local.resource_token}"
+    heartbeat_alert = "alert-${var.name_prefix}-heartbeat-${local.resource_token}"
+    action_group    = "ag-${var.name_prefix}-${local.resource_token}"
   }
 
   # The fan-out: the timer enqueues one message per scope, auditScopeWorker (a queue trigger on

@@ -73,6 +73,26 @@ output "log_analytics_workspace_resource_id" {
   value       = azurerm_log_analytics_workspace.this.id
 }
 
+output "heartbeat_alert_id" {
+  description = "The resource ID of the heartbeat alert rule."
+  value       = azurerm_monitor_scheduled_query_rules_alert_v2.heartbeat.id
+}
+
+output "heartbeat_alert_window" {
+  description = "The window of the heartbeat alert (ISO 8601): twice the interval of audit_schedule."
+  value       = local.heartbeat_window.iso
+}
+
+output "heartbeat_alert_evaluation_frequency" {
+  description = "How often the heartbeat alert is evaluated (ISO 8601)."
+  value       = local.heartbeat_evaluation_frequency
+}
+
+output "action_group_id" {
+  description = "The resource ID of the action group that tells on-call."
+  value       = azurerm_monitor_action_group.heartbeat.id
+}
+
 output "audit_reader_subscription_ids" {
   description = "The subscriptions on which the identity holds Reader and Log Analytics Reader."
   value       = local.audit_reader_subscription_ids

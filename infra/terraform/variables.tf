@@ -235,6 +235,57 @@ variable "log_retention_in_days" {
 }
 
 # ---------------------------------------------------------------------------
+# Heartbeat alert (main.heartbeat.tf)
+# ---------------------------------------------------------------------------
+
+variable "heartbeat_alert_email_addresses" {
+  type        = list(string)
+  description = "Email addresses that hear the heartbeat alert: no successful audit run for two schedule intervals. [] = no email (add a webhook, or the alert is only visible in Azure Monitor)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for address in var.heartbeat_alert_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "Every entry of heartbeat_alert_email_addresses must be an email address."
+  }
+}
+
+variable "heartbeat_alert_webhook_url" {
+  type        = string
+  description = "Webhook URL of the on-call paging tool (for example a PagerDuty, Opsgenie or incident.io integration URL) that receives the heartbeat alert in the common alert schema. It is kept in the Terraform state. null = no webhook."
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.heartbeat_alert_webhook_url == null ? true : can(regex("^https://[^\\s/]+/\\S*$", var.heartbeat_alert_webhook_url))
+    error_message = "heartbeat_alert_webhook_url must be an https URL."
+  }
+}
+
+variable "heartbeat_alert_severity" {
+  type        = number
+  description = "Severity of the heartbeat alert, from 0 (critical) to 4 (verbose)."
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 2, 3, 4], var.heartbeat_alert_severity)
+    error_message = "heartbeat_alert_severity must be 0, 1, 2, 3 or 4."
+  }
+}
+
+variable "heartbeat_window_minutes" {
+  type        = number
+  description = "Window of the heartbeat alert, in minutes. null = twice the interval of audit_schedule (30 for the default \"0 */15 * * * *\"), rounded up to a window that log search alerts accept; set it when the schedule is not a regular one (every N minutes, hourly, every N hours or daily)."
+  default     = null
+
+  validation {
+    condition     = var.heartbeat_window_minutes == null || contains([5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880], var.heartbeat_window_minutes)
+    error_message = "heartbeat_window_minutes must be null or one of 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880."
+  }
+}
+
+# ---------------------------------------------------------------------------
 # Secrets
 # ---------------------------------------------------------------------------
 
