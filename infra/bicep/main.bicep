@@ -23,7 +23,7 @@ param tags object = {}
 
 // ---- Hosting ----
 
-@description('Optional. Maximum number of instances the Flex Consumption app may scale out to. The audit is one timer-triggered function, so a low ceiling is enough.')
+@description('Optional. Maximum number of instances the Flex Consumption app may scale out to. The timer runs on one instance; the queue-triggered auditScopeWorker scales out over the scope queue up to this ceiling, which also bounds the concurrent calls to the audited clouds.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40

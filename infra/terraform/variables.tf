@@ -48,7 +48,7 @@ variable "tags" {
 
 variable "maximum_instance_count" {
   type        = number
-  description = "Maximum number of instances the Flex Consumption app may scale out to. The audit is one timer-triggered function, so a low ceiling is enough."
+  description = "Maximum number of instances the Flex Consumption app may scale out to. The timer runs on one instance; the queue-triggered auditScopeWorker scales out over the scope queue up to this ceiling, which also bounds the concurrent calls to the audited clouds."
   default     = 40
   nullable    = false
 
