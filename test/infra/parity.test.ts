@@ -200,6 +200,66 @@ const NAME_SAMPLES = [
   "q1",
 ];
 
+describe("input parity (Bicep parameters, Terraform variables)", () => {
+  /** Bicep parameter → Terraform variable where the name is not the snake_case of the other. */
+  const RENAMED: Record<string, string> = {
+    instanceMemoryMB: "instance_memory_mb",
+    storageSkuName: "storage_replication_type",
+    fanOutMinScopes: "fanout_min_scopes",
+    fanOutDeadlineMinutes: "fanout_deadline_minutes",
+    fanOutSubscriptionsPerScope: "fanout_subscriptions_per_scope",
+    keyVaultSoftDeleteRetentionInDays: "key_vault_soft_delete_retention_days",
+  };
+  /** Inputs of one tree only, each for a reason the deploy guide gives. */
+  const BICEP_ONLY = ["recoverKeyVault"]; // Terraform: the provider's recover_soft_deleted_key_vaults
+  const TERRAFORM_ONLY = [
+    "resource_group_name", // Bicep deploys into the resource group of the deployment
+    "audit_reader_management_group_ids", // Bicep: modules/audit-reader.managementgroup.bicep, deployed alone
+    "entra_tenant_id",
+    "create_aws_audit_role",
+    "aws_role_name",
+    "aws_create_oidc_provider",
+    "aws_oidc_provider_arn",
+    "aws_permissions_boundary_arn",
+    "aws_max_session_duration", // the AWS side is Terraform's in both routes
+  ];
+  const snake = (name: string): string => RENAMED[name] ?? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const bicepParams = [...bicep("infra/bicep/main.bicep").code.matchAll(/^param (\w+) /gm)].map((m) => m[1] ?? "");
+  const terraformVariables = [...terraform("infra/terraform/variables.tf").code.matchAll(/^variable "(\w+)"/gm)].map(
+    (m) => m[1] ?? "",
+  );
+
+  it("has a Terraform variable for every Bicep parameter and the other way round, but for the listed ones", () => {
+    expect(bicepParams.filter((p) => !BICEP_ONLY.includes(p) && !terraformVariables.includes(snake(p)))).toEqual([]);
+    const mapped = new Set(bicepParams.map(snake));
+    expect(terraformVariables.filter((v) => !TERRAFORM_ONLY.includes(v) && !mapped.has(v))).toEqual([]);
+    for (const name of [...BICEP_ONLY, ...TERRAFORM_ONLY]) {
+      expect([...bicepParams, ...terraformVariables], `${name} is still an input`).toContain(name);
+    }
+  });
+
+  it("gives the new inputs the same defaults in both trees", () => {
+    const main = bicep("infra/bicep/main.bicep").code;
+    const variables = terraform("infra/terraform/variables.tf").code;
+    const bicepDefault = (name: string): string =>
+      new RegExp(`^param ${name} [\\w\\[\\]]+ = (.*)$`, "m").exec(main)?.[1] ?? "(none)";
+    const terraformDefault = (name: string): string =>
+      new RegExp(`variable "${name}" \\{[^}]*?\\n  default\\s+= (.*)\\n`).exec(variables)?.[1] ?? "(none)";
+    const pairs: [string, string, string, string][] = [
+      ["scopeQueueName", "'audit-scopes'", "scope_queue_name", '"audit-scopes"'],
+      ["keyVaultNameSuffix", "''", "key_vault_name_suffix", '""'],
+      ["heartbeatAlertEmailAddresses", "[]", "heartbeat_alert_email_addresses", "[]"],
+      ["heartbeatAlertWebhookUrl", "''", "heartbeat_alert_webhook_url", "null"],
+      ["heartbeatAlertSeverity", "1", "heartbeat_alert_severity", "1"],
+      ["heartbeatWindowMinutes", "0", "heartbeat_window_minutes", "null"], // both mean "derived from the schedule"
+    ];
+    for (const [bicepName, bicepValue, terraformName, terraformValue] of pairs) {
+      expect(bicepDefault(bicepName), bicepName).toBe(bicepValue);
+      expect(terraformDefault(terraformName), terraformName).toBe(terraformValue);
+    }
+  });
+});
+
 describe("name checks are the same in both trees", () => {
   it("accepts the same name prefixes in Bicep and Terraform (^[a-z][a-z0-9]{1,9}$)", () => {
     const main = bicep("infra/bicep/main.bicep");
