@@ -1,5 +1,5 @@
 metadata name = 'cluster-audit-functions'
-metadata description = 'Deploys the read-only AKS and EKS cluster audit: a Node.js 22 function app on Flex Consumption with a user-assigned identity, identity-only storage with the findings tables, Key Vault for the webhook URLs, Application Insights, and Reader plus Log Analytics Reader on the audited subscriptions.'
+metadata description = 'Deploys the read-only AKS and EKS cluster audit: a Node.js 22 function app on Flex Consumption with a user-assigned identity, identity-only storage with the findings tables and the fan-out queues, Key Vault for the webhook URLs, Application Insights with a heartbeat alert that tells on-call when no run succeeds, and Reader plus Log Analytics Reader on the audited subscriptions.'
 metadata owner = 'cluster-audit-functions maintainers'
 
 targetScope = 'resourceGroup'
@@ -23,7 +23,7 @@ param tags object = {}
 
 // ---- Hosting ----
 
-@description('Optional. Maximum number of instances the Flex Consumption app may scale out to. The audit is one timer-triggered function, so a low ceiling is enough.')
+@description('Optional. Maximum number of instances the Flex Consumption app may scale out to. The timer runs on one instance; the queue-triggered auditScopeWorker scales out over the scope queue up to this ceiling, which also bounds the concurrent calls to the audited clouds.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -86,9 +86,9 @@ param mutelistUrl string = ''
 @minValue(0)
 param fanOutMinScopes int = 50
 
-@description('Optional. AUDIT_QUEUE_NAME: name of the scope queue (failed messages go to <name>-poison).')
+@description('Optional. AUDIT_QUEUE_NAME: name of the scope queue of the fan-out, 3 to 56 lowercase letters, digits and single hyphens. The queue and its poison queue <name>-poison (where the queue trigger moves a message after maxDequeueCount failed attempts) are created in the storage account.')
 @minLength(3)
-@maxLength(63)
+@maxLength(56)
 param scopeQueueName string = 'audit-scopes'
 
 @description('Optional. AUDIT_FANOUT_DEADLINE_MINUTES: how long the finishing step waits for every scope to report.')
@@ -108,12 +108,52 @@ param fanOutSubscriptionsPerScope int = 100
 @maxValue(730)
 param logRetentionInDays int = 30
 
+// ---- Heartbeat alert ----
+
+@description('Optional. Email addresses that hear the heartbeat alert: no successful audit run for two schedule intervals. Empty = no email (add a webhook, or the alert is only visible in Azure Monitor).')
+param heartbeatAlertEmailAddresses string[] = []
+
+@description('Optional. Webhook URL of the on-call paging tool (for example a PagerDuty, Opsgenie or incident.io integration URL) that receives the heartbeat alert in the common alert schema. Empty = no webhook.')
+@secure()
+param heartbeatAlertWebhookUrl string = ''
+
+@description('Optional. Severity of the heartbeat alert, from 0 (critical) to 4 (verbose).')
+@minValue(0)
+@maxValue(4)
+param heartbeatAlertSeverity int = 1
+
+@description('Optional. Window of the heartbeat alert, in minutes. 0 = twice the interval of auditSchedule (30 for the default "0 */15 * * * *"), rounded up to a window that log search alerts accept; set it when the schedule is not a regular one (every N minutes, hourly, every N hours or daily).')
+@allowed([
+  0
+  5
+  10
+  15
+  30
+  45
+  60
+  120
+  180
+  240
+  300
+  360
+  1440
+  2880
+])
+param heartbeatWindowMinutes int = 0
+
 // ---- Secrets ----
 
 @description('Optional. Soft-delete retention of the Key Vault, in days. Purge protection is always on.')
 @minValue(7)
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
+
+@description('Optional. Up to 4 lowercase letters or digits appended to the Key Vault name (for example "2"). Purge protection keeps the name of a deleted vault reserved until its soft-delete retention ends: to redeploy before then without recovering the old vault, pick a new suffix. Empty = the plain name.')
+@maxLength(4)
+param keyVaultNameSuffix string = ''
+
+@description('Optional. Recover the soft-deleted vault of the same name (createMode "recover") instead of creating a new one: for the first deployment after the resource group (and so the vault) was deleted. Set it back to false afterwards: a recover deployment fails when no deleted vault of that name exists.')
+param recoverKeyVault bool = false
 
 @description('Optional. Teams Workflows webhook URL (https). When given, it is stored as a Key Vault secret and AUDIT_TEAMS_WEBHOOK_URL references that secret. Empty = nothing is written to the vault.')
 @secure()
@@ -203,17 +243,51 @@ param ruleConfig object = {}
 //   Variables   //
 // ============= //
 
-var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, namePrefix, location))
-var compactPrefix = replace(toLower(namePrefix), '-', '')
+// Bicep has no regex decorator, @allowed needs a closed list, and assert statements are still an
+// experimental feature. So the names that Terraform checks with regex() are checked here character by
+// character with filter(), and fail() (Bicep 0.33 or later) stops the deployment with a readable
+// message when a check does not hold. The resources use the checked values, never the raw
+// parameters, so the checks always run. test/infra/parity.test.ts runs both trees' checks on the
+// same sample names.
+var lowercaseLetters = 'abcdefghijklmnopqrstuvwxyz'
+var lowercaseAlphanumerics = '${lowercaseLetters}0123456789'
+
+// The name prefix: a lowercase letter, then lowercase letters or digits (Terraform:
+// ^[a-z][a-z0-9]{1,9}$); the length (2 to 10) is checked by the decorators.
+var namePrefixInvalidChars = filter(range(0, length(namePrefix)), i => !contains(lowercaseAlphanumerics, substring(namePrefix, i, 1)))
+var prefix = empty(namePrefixInvalidChars) && contains(lowercaseLetters, first(namePrefix))
+  ? namePrefix
+  : fail('namePrefix must be 2 to 10 lowercase letters or digits and start with a letter, for example "caudit".')
+
+// Queue names: lowercase letters, digits and single hyphens, starting and ending with a letter or digit
+// (Terraform: ^[a-z0-9]+(-[a-z0-9]+)*$). The length (3 to 56, so that <name>-poison fits in 63) is
+// checked by the decorators.
+var scopeQueueNameInvalidChars = filter(range(0, length(scopeQueueName)), i => !contains('${lowercaseAlphanumerics}-', substring(scopeQueueName, i, 1)))
+var scopeQueue = empty(scopeQueueNameInvalidChars) && !startsWith(scopeQueueName, '-') && !endsWith(scopeQueueName, '-') && !contains(scopeQueueName, '--')
+  ? scopeQueueName
+  : fail('scopeQueueName must be lowercase letters, digits and single hyphens, starting and ending with a letter or digit.')
+var poisonQueue = '${scopeQueue}-poison'
+
+// The Key Vault name suffix: lowercase letters or digits (Terraform: ^[a-z0-9]{0,4}$).
+var keyVaultNameSuffixInvalidChars = filter(range(0, length(keyVaultNameSuffix)), i => !contains(lowercaseAlphanumerics, substring(keyVaultNameSuffix, i, 1)))
+var keyVaultSuffix = empty(keyVaultNameSuffixInvalidChars)
+  ? keyVaultNameSuffix
+  : fail('keyVaultNameSuffix must be up to 4 lowercase letters or digits.')
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, prefix, location))
 
 var names = {
-  identity: 'id-${namePrefix}-${resourceToken}'
-  plan: 'asp-${namePrefix}-${resourceToken}'
-  functionApp: 'func-${namePrefix}-${resourceToken}'
-  storageAccount: take('st${compactPrefix}${resourceToken}', 24)
-  keyVault: take('kv${compactPrefix}${resourceToken}', 24)
-  logAnalytics: 'log-${namePrefix}-${resourceToken}'
-  appInsights: 'appi-${namePrefix}-${resourceToken}'
+  identity: 'id-${prefix}-${resourceToken}'
+  plan: 'asp-${prefix}-${resourceToken}'
+  functionApp: 'func-${prefix}-${resourceToken}'
+  storageAccount: take('st${prefix}${resourceToken}', 24)
+  // A vault name has at most 24 characters; the suffix replaces the end of the token.
+  keyVault: '${take('kv${prefix}${resourceToken}', 24 - length(keyVaultSuffix))}${keyVaultSuffix}'
+  logAnalytics: 'log-${prefix}-${resourceToken}'
+  appInsights: 'appi-${prefix}-${resourceToken}'
+  heartbeatAlert: 'alert-${prefix}-heartbeat-${resourceToken}'
+  actionGroup: 'ag-${prefix}-${resourceToken}'
+  actionGroupShortName: take('audit-${prefix}', 12)
 }
 
 var teamsWebhookSecretName = 'audit-teams-webhook-url'
@@ -253,7 +327,7 @@ var auditAppSettings = {
   AUDIT_MUTELIST: mutelistUrl
   AUDIT_FANOUT_MIN_SCOPES: fanOutMinScopes == 0 ? '' : string(fanOutMinScopes)
   AUDIT_QUEUE_ENDPOINT: storage.outputs.queueEndpoint
-  AUDIT_QUEUE_NAME: scopeQueueName
+  AUDIT_QUEUE_NAME: scopeQueue
   AUDIT_FANOUT_DEADLINE_MINUTES: string(fanOutDeadlineMinutes)
   AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE: string(fanOutSubscriptionsPerScope)
   AUDIT_NOTIFY_MAX_CRITICAL_MESSAGES: string(notifyMaxCriticalMessages)
@@ -286,6 +360,13 @@ module storage 'modules/storage.bicep' = {
       gpuHistoryTableName
       mutesTableName
     ]
+    // The fan-out: the timer enqueues one message per scope, auditScopeWorker (a queue trigger on
+    // %AUDIT_QUEUE_NAME%, connection AzureWebJobsStorage) takes them; the host moves a message that
+    // keeps failing to the poison queue.
+    queueNames: [
+      scopeQueue
+      poisonQueue
+    ]
   }
 }
 
@@ -307,6 +388,7 @@ module keyVault 'modules/key-vault.bicep' = {
     location: location
     tags: tags
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    recover: recoverKeyVault
     teamsWebhookSecretName: teamsWebhookSecretName
     teamsWebhookUrl: teamsWebhookUrl
     slackWebhookSecretName: slackWebhookSecretName
@@ -321,6 +403,29 @@ module rbac 'modules/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+// The heartbeat: an alert when no run has succeeded for two schedule intervals. It needs no role:
+// the rule has no identity and reads only the component it is scoped to.
+module heartbeatAlert 'modules/heartbeat-alert.bicep' = {
+  name: 'heartbeat-${resourceToken}'
+  params: {
+    name: names.heartbeatAlert
+    actionGroupName: names.actionGroup
+    actionGroupShortName: names.actionGroupShortName
+    location: location
+    tags: tags
+    appInsightsName: monitoring.outputs.appInsightsName
+    auditSchedule: auditSchedule
+    windowMinutes: heartbeatWindowMinutes
+    severity: heartbeatAlertSeverity
+    emailAddresses: heartbeatAlertEmailAddresses
+    webhookUrl: heartbeatAlertWebhookUrl
+    customProperties: {
+      functionApp: names.functionApp
+      auditSchedule: auditSchedule
+    }
   }
 }
 
@@ -384,6 +489,12 @@ output storageAccountName string = storage.outputs.name
 @description('The table endpoint (app setting AUDIT_TABLE_ENDPOINT).')
 output tableEndpoint string = storage.outputs.tableEndpoint
 
+@description('The queue endpoint of the storage account (app setting AUDIT_QUEUE_ENDPOINT).')
+output queueEndpoint string = storage.outputs.queueEndpoint
+
+@description('The scope queue of the fan-out (app setting AUDIT_QUEUE_NAME) and its poison queue.')
+output queueNames string[] = storage.outputs.queueNames
+
 @description('The name of the Key Vault holding the webhook URLs.')
 output keyVaultName string = keyVault.outputs.name
 
@@ -395,6 +506,18 @@ output appInsightsName string = monitoring.outputs.appInsightsName
 
 @description('The resource ID of the Log Analytics workspace behind Application Insights.')
 output logAnalyticsWorkspaceResourceId string = monitoring.outputs.logAnalyticsWorkspaceResourceId
+
+@description('The resource ID of the heartbeat alert rule.')
+output heartbeatAlertResourceId string = heartbeatAlert.outputs.resourceId
+
+@description('The window of the heartbeat alert (ISO 8601): twice the interval of auditSchedule.')
+output heartbeatAlertWindowSize string = heartbeatAlert.outputs.windowSize
+
+@description('How often the heartbeat alert is evaluated (ISO 8601).')
+output heartbeatAlertEvaluationFrequency string = heartbeatAlert.outputs.evaluationFrequency
+
+@description('The resource ID of the action group that tells on-call.')
+output actionGroupResourceId string = heartbeatAlert.outputs.actionGroupResourceId
 
 @description('The subscriptions on which the identity holds Reader and Log Analytics Reader.')
 output auditReaderSubscriptionIds string[] = auditReaderSubscriptionIds

@@ -26,6 +26,14 @@ param notifyMinSeverity = 'high'
 param teamsWebhookUrl = readEnvironmentVariable('AUDIT_TEAMS_WEBHOOK_URL', '')
 param slackWebhookUrl = readEnvironmentVariable('AUDIT_SLACK_WEBHOOK_URL', '')
 
+// Heartbeat alert: who hears that no audit run has succeeded for two schedule intervals. The webhook
+// (an on-call tool's integration URL) is read from the environment, like the chat webhooks.
+param heartbeatAlertEmailAddresses = []
+// param heartbeatAlertEmailAddresses = [
+//   'oncall@example.com'
+// ]
+param heartbeatAlertWebhookUrl = readEnvironmentVariable('ONCALL_WEBHOOK_URL', '')
+
 // AWS through federation (see infra/README.md, "AWS federation"). Both empty = Azure only.
 param awsWebIdentityAudience = readEnvironmentVariable('AUDIT_AWS_WEB_IDENTITY_AUDIENCE', '')
 param awsRoleArns = []

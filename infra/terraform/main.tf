@@ -14,9 +14,20 @@ locals {
     plan            = "asp-${var.name_prefix}-${local.resource_token}"
     function_app    = "func-${var.name_prefix}-${local.resource_token}"
     storage_account = substr("st${var.name_prefix}${local.resource_token}", 0, 24)
-    key_vault       = substr("kv${var.name_prefix}${local.resource_token}", 0, 24)
+    # A vault name has at most 24 characters; the suffix replaces the end of the token.
+    key_vault       = "${substr("kv${var.name_prefix}${local.resource_token}", 0, 24 - length(var.key_vault_name_suffix))}${var.key_vault_name_suffix}"
     log_analytics   = "log-${var.name_prefix}-${local.resource_token}"
     app_insights    = "appi-${var.name_prefix}-${local.resource_token}"
+    heartbeat_alert = "alert-${var.name_prefix}-heartbeat-${local.resource_token}"
+    action_group    = "ag-${var.name_prefix}-${local.resource_token}"
+  }
+
+  # The fan-out: the timer enqueues one message per scope, auditScopeWorker (a queue trigger on
+  # %AUDIT_QUEUE_NAME%, connection AzureWebJobsStorage) takes them; the host moves a message that
+  # keeps failing to the poison queue.
+  queues = {
+    scope  = var.scope_queue_name
+    poison = "${var.scope_queue_name}-poison"
   }
 
   tables = {
@@ -149,7 +160,6 @@ locals {
     AUDIT_RULE_CONFIG               = length(var.rule_config) > 0
     AUDIT_MUTELIST                  = var.mutelist_url != null
     AUDIT_FANOUT_MIN_SCOPES         = var.fanout_min_scopes > 0
-    AUDIT_MUTELIST                  = var.mutelist_url != null
   }
 
   app_settings = {
@@ -170,7 +180,7 @@ resource "azurerm_user_assigned_identity" "this" {
 }
 
 # ---------------------------------------------------------------------------
-# Storage: Entra ID only (no shared keys), the deployment container and the tables
+# Storage: Entra ID only (no shared keys), the deployment container, the tables and the queues
 # ---------------------------------------------------------------------------
 
 resource "azurerm_storage_account" "this" {
@@ -205,6 +215,14 @@ resource "azurerm_storage_table" "this" {
   storage_account_id = azurerm_storage_account.this.id
 }
 
+# The scope queue of the fan-out and its poison queue, managed through Resource Manager.
+resource "azurerm_storage_queue" "this" {
+  for_each = local.queues
+
+  name               = each.value
+  storage_account_id = azurerm_storage_account.this.id
+}
+
 # ---------------------------------------------------------------------------
 # Monitoring: a workspace for the app itself and Application Insights with local auth off
 # ---------------------------------------------------------------------------
@@ -232,6 +250,11 @@ resource "azurerm_application_insights" "this" {
 # ---------------------------------------------------------------------------
 # Secrets: Key Vault in RBAC mode with purge protection, holding the webhook URLs
 # ---------------------------------------------------------------------------
+
+# Purge protection reserves the name of a deleted vault for the retention period. With the azurerm
+# provider's default features (key_vault.recover_soft_deleted_key_vaults = true) an apply after the
+# resource group was deleted recovers the vault of the same name; key_vault_name_suffix picks a new
+# name instead.
 
 resource "azurerm_key_vault" "this" {
   name                          = local.names.key_vault
@@ -342,6 +365,9 @@ resource "azurerm_function_app_flex_consumption" "this" {
   service_plan_id     = azurerm_service_plan.this.id
   https_only          = true
 
+  # No username/password publishing to Kudu (SCM); FTP is turned off below with azapi.
+  webdeploy_publish_basic_authentication_enabled = false
+
   # Deployment package in the app's storage, read with the user-assigned identity.
   storage_container_type            = "blobContainer"
   storage_container_endpoint        = "${azurerm_storage_account.this.primary_blob_endpoint}${azurerm_storage_container.deployment.name}"
@@ -370,13 +396,14 @@ resource "azurerm_function_app_flex_consumption" "this" {
   depends_on = [
     azurerm_role_assignment.resource,
     azurerm_storage_table.this,
+    azurerm_storage_queue.this,
     azapi_resource.teams_webhook_secret,
     azapi_resource.slack_webhook_secret,
   ]
 }
 
-# Two properties that azurerm_function_app_flex_consumption cannot express yet are set with azapi.
-# Remove both resources once the provider supports them.
+# Three properties that azurerm_function_app_flex_consumption cannot express yet are set with azapi.
+# Remove these resources once the provider supports them.
 #
 # 1. Key Vault references must be resolved with the user-assigned identity (the app has no
 #    system-assigned one). hashicorp/terraform-provider-azurerm#31439 adds the argument.
@@ -394,7 +421,24 @@ resource "azapi_update_resource" "key_vault_reference_identity" {
   }
 }
 
-# 2. With identity-based deployment storage the provider still writes a host-storage connection
+# 2. The FTP basic-auth publishing credential policy (the provider has no argument for it on Flex
+#    Consumption apps; webdeploy_publish_basic_authentication_enabled above covers SCM). This is a
+#    singleton child of the site, so it is updated in place and never deleted.
+resource "azapi_update_resource" "ftp_basic_auth" {
+  type        = "Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01"
+  resource_id = "${azurerm_function_app_flex_consumption.this.id}/basicPublishingCredentialsPolicies/ftp"
+  body = {
+    properties = {
+      allow = false
+    }
+  }
+
+  lifecycle {
+    replace_triggered_by = [azurerm_function_app_flex_consumption.this]
+  }
+}
+
+# 3. With identity-based deployment storage the provider still writes a host-storage connection
 #    string with an empty account key, which stops the Functions host from starting
 #    (hashicorp/terraform-provider-azurerm#29693, #30732). This writes the complete, intended set of
 #    app settings after every change of the app, which drops that injected entry.

@@ -43,6 +43,16 @@ output "table_endpoint" {
   value       = local.table_endpoint
 }
 
+output "queue_endpoint" {
+  description = "The queue endpoint of the storage account (app setting AUDIT_QUEUE_ENDPOINT)."
+  value       = local.queue_endpoint
+}
+
+output "queue_names" {
+  description = "The scope queue of the fan-out (app setting AUDIT_QUEUE_NAME) and its poison queue."
+  value       = [for key in ["scope", "poison"] : azurerm_storage_queue.this[key].name]
+}
+
 output "key_vault_name" {
   description = "The name of the Key Vault holding the webhook URLs."
   value       = azurerm_key_vault.this.name
@@ -61,6 +71,26 @@ output "app_insights_name" {
 output "log_analytics_workspace_resource_id" {
   description = "The resource ID of the Log Analytics workspace behind Application Insights."
   value       = azurerm_log_analytics_workspace.this.id
+}
+
+output "heartbeat_alert_id" {
+  description = "The resource ID of the heartbeat alert rule."
+  value       = azurerm_monitor_scheduled_query_rules_alert_v2.heartbeat.id
+}
+
+output "heartbeat_alert_window" {
+  description = "The window of the heartbeat alert (ISO 8601): twice the interval of audit_schedule."
+  value       = local.heartbeat_window.iso
+}
+
+output "heartbeat_alert_evaluation_frequency" {
+  description = "How often the heartbeat alert is evaluated (ISO 8601)."
+  value       = local.heartbeat_evaluation_frequency
+}
+
+output "action_group_id" {
+  description = "The resource ID of the action group that tells on-call."
+  value       = azurerm_monitor_action_group.heartbeat.id
 }
 
 output "audit_reader_subscription_ids" {

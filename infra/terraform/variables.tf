@@ -48,7 +48,7 @@ variable "tags" {
 
 variable "maximum_instance_count" {
   type        = number
-  description = "Maximum number of instances the Flex Consumption app may scale out to. The audit is one timer-triggered function, so a low ceiling is enough."
+  description = "Maximum number of instances the Flex Consumption app may scale out to. The timer runs on one instance; the queue-triggered auditScopeWorker scales out over the scope queue up to this ceiling, which also bounds the concurrent calls to the audited clouds."
   default     = 40
   nullable    = false
 
@@ -183,13 +183,14 @@ variable "fanout_min_scopes" {
 
 variable "scope_queue_name" {
   type        = string
-  description = "AUDIT_QUEUE_NAME: name of the scope queue (failed messages go to <name>-poison)."
+  description = "AUDIT_QUEUE_NAME: name of the scope queue of the fan-out, 3 to 56 lowercase letters, digits and single hyphens. The queue and its poison queue <name>-poison (where the queue trigger moves a message after maxDequeueCount failed attempts) are created in the storage account."
   default     = "audit-scopes"
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){1,61}[a-z0-9]?$", var.scope_queue_name))
-    error_message = "scope_queue_name must be 3 to 63 lower-case letters, digits and single hyphens."
+    # 56 so that <name>-poison fits in the 63 characters of a queue name.
+    condition     = length(var.scope_queue_name) >= 3 && length(var.scope_queue_name) <= 56 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.scope_queue_name))
+    error_message = "scope_queue_name must be 3 to 56 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
   }
 }
 
@@ -234,6 +235,57 @@ variable "log_retention_in_days" {
 }
 
 # ---------------------------------------------------------------------------
+# Heartbeat alert (main.heartbeat.tf)
+# ---------------------------------------------------------------------------
+
+variable "heartbeat_alert_email_addresses" {
+  type        = list(string)
+  description = "Email addresses that hear the heartbeat alert: no successful audit run for two schedule intervals. [] = no email (add a webhook, or the alert is only visible in Azure Monitor)."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for address in var.heartbeat_alert_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "Every entry of heartbeat_alert_email_addresses must be an email address."
+  }
+}
+
+variable "heartbeat_alert_webhook_url" {
+  type        = string
+  description = "Webhook URL of the on-call paging tool (for example a PagerDuty, Opsgenie or incident.io integration URL) that receives the heartbeat alert in the common alert schema. It is kept in the Terraform state. null = no webhook."
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.heartbeat_alert_webhook_url == null ? true : can(regex("^https://[^\\s/]+/\\S*$", var.heartbeat_alert_webhook_url))
+    error_message = "heartbeat_alert_webhook_url must be an https URL."
+  }
+}
+
+variable "heartbeat_alert_severity" {
+  type        = number
+  description = "Severity of the heartbeat alert, from 0 (critical) to 4 (verbose)."
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 2, 3, 4], var.heartbeat_alert_severity)
+    error_message = "heartbeat_alert_severity must be 0, 1, 2, 3 or 4."
+  }
+}
+
+variable "heartbeat_window_minutes" {
+  type        = number
+  description = "Window of the heartbeat alert, in minutes. null = twice the interval of audit_schedule (30 for the default \"0 */15 * * * *\"), rounded up to a window that log search alerts accept; set it when the schedule is not a regular one (every N minutes, hourly, every N hours or daily)."
+  default     = null
+
+  validation {
+    condition     = var.heartbeat_window_minutes == null || contains([5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880], var.heartbeat_window_minutes)
+    error_message = "heartbeat_window_minutes must be null or one of 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880."
+  }
+}
+
+# ---------------------------------------------------------------------------
 # Secrets
 # ---------------------------------------------------------------------------
 
@@ -246,6 +298,18 @@ variable "key_vault_soft_delete_retention_days" {
   validation {
     condition     = var.key_vault_soft_delete_retention_days >= 7 && var.key_vault_soft_delete_retention_days <= 90
     error_message = "key_vault_soft_delete_retention_days must be from 7 to 90."
+  }
+}
+
+variable "key_vault_name_suffix" {
+  type        = string
+  description = "Up to 4 lowercase letters or digits appended to the Key Vault name (for example \"2\"). Purge protection keeps the name of a deleted vault reserved until its soft-delete retention ends: to redeploy before then without recovering the old vault, pick a new suffix. \"\" = the plain name."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{0,4}$", var.key_vault_name_suffix))
+    error_message = "key_vault_name_suffix must be up to 4 lowercase letters or digits."
   }
 }
 

@@ -15,6 +15,7 @@ import {
   REPO_ROOT,
   type Source,
   settingValues,
+  sourceFromText,
   stringLiterals,
   toRepoPath,
 } from "./infra-text.js";
@@ -163,6 +164,46 @@ describe("no Owner or Contributor anywhere", () => {
   });
 });
 
+describe("the fan-out reuses the host's one queue role", () => {
+  const QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+
+  it("grants Storage Queue Data Contributor exactly once per tree, on the function's storage account", () => {
+    for (const sources of [bicepSources, terraformSources]) {
+      const occurrences = sources.flatMap((source) => [
+        ...source.code.toLowerCase().matchAll(new RegExp(QUEUE_DATA_CONTRIBUTOR, "g")),
+      ]);
+      expect(occurrences, "the role definition ID is written once per tree").toHaveLength(1);
+    }
+    const rbac = bicepFile("modules/rbac.bicep").code;
+    expect(rbac).toMatch(/storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'/);
+    const storageRoles = /var storageRoleDefinitionIds = \[([^\]]*)\]/.exec(rbac)?.[1] ?? "";
+    expect(storageRoles.match(/roleDefinitionIds\.storageQueueDataContributor/g)).toHaveLength(1);
+    expect(rbac).toMatch(
+      /resource storageAccount_roleAssignments [^\n]*= \[\s+for roleDefinitionId in storageRoleDefinitionIds: \{[\s\S]*?scope: storageAccount\b/,
+    );
+    expect(rbac.match(/storageQueueDataContributor/g)).toHaveLength(2); // the map entry and the one use
+
+    const tf = terraformFile("infra/terraform/main.tf").code;
+    const assignments = /resource_role_assignments = \{([^}]*)\}/.exec(tf)?.[1] ?? "";
+    expect(assignments.match(/storage_queue_data_contributor\s*=\s*azurerm_storage_account\.this\.id/g)).toHaveLength(
+      1,
+    );
+    expect(tf.match(/storage_queue_data_contributor/g)).toHaveLength(2); // the ID and the one assignment
+  });
+
+  it("grants no narrower queue role next to it (Message Sender cannot read or delete what the trigger takes)", () => {
+    const narrower = [
+      "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", // Storage Queue Data Message Sender
+      "8a0f0c08-91a1-4084-bc3d-661d67233fed", // Storage Queue Data Message Processor
+      "19e7f393-937e-4f77-808e-94535e297925", // Storage Queue Data Reader
+    ];
+    for (const source of codeSources) {
+      for (const id of narrower)
+        expect(source.code.toLowerCase().includes(id), `${source.path} grants ${id}`).toBe(false);
+    }
+  });
+});
+
 describe("storage without shared keys", () => {
   it("disables shared-key access, requires TLS 1.2 and https, and allows no public blobs (Bicep)", () => {
     const code = bicepFile("modules/storage.bicep").code;
@@ -217,6 +258,95 @@ describe("storage without shared keys", () => {
     expect(terraformFile("infra/terraform/main.tf").code).toMatch(
       /local_authentication_enabled\s*=\s*false|local_authentication_disabled\s*=\s*true/,
     );
+  });
+});
+
+/**
+ * What keeps basic-auth publishing (FTP and SCM usernames and passwords) on in a tree; empty when
+ * both policies are off.
+ */
+function basicAuthProblems(bicepTree: readonly Source[], terraformTree: readonly Source[]): string[] {
+  const problems: string[] = [];
+  // Bicep: one basicPublishingCredentialsPolicies resource (or loop) on the function app, ftp and scm, allow false.
+  const bicepCode = treeCode(bicepTree);
+  const policy =
+    /resource (\w+) 'Microsoft\.Web\/sites\/basicPublishingCredentialsPolicies@\d{4}-\d{2}-\d{2}' = \[\s*for policyName in \[([^\]]*)\]: \{\s*parent: functionApp\s+name: policyName\s+properties: \{\s*allow: (\w+)\s*\}/.exec(
+      bicepCode,
+    );
+  if (!policy) problems.push("Bicep: no basicPublishingCredentialsPolicies loop on the function app");
+  else {
+    if (
+      stringLiterals(policy[2] ?? "", "bicep")
+        .sort()
+        .join(",") !== "ftp,scm"
+    )
+      problems.push("Bicep: the policies are not exactly ftp and scm");
+    if (policy[3] !== "false") problems.push(`Bicep: basic-auth publishing allow: ${policy[3]}`);
+  }
+  if (/allow: true/.test(bicepCode)) problems.push("Bicep: allow: true");
+
+  // Terraform: SCM off on the flex app, FTP off through azapi, nothing turned back on.
+  const blocks = terraformTree.flatMap((source) => allBlocks(parseHcl(source)));
+  const app = blocks.find(
+    (b) => b.type === "resource" && b.labels[0] === "azurerm_function_app_flex_consumption" && b.labels[1] === "this",
+  );
+  const scm = app?.body.attributes.find((a) => a.name === "webdeploy_publish_basic_authentication_enabled")?.expr;
+  if (scm !== "false")
+    problems.push(`Terraform: webdeploy_publish_basic_authentication_enabled = ${scm ?? "(unset: defaults to true)"}`);
+  const ftp = blocks.find(
+    (b) =>
+      b.type === "resource" &&
+      b.labels[0] === "azapi_update_resource" &&
+      /basicPublishingCredentialsPolicies@/.test(b.body.attributes.find((a) => a.name === "type")?.expr ?? "") &&
+      /\/basicPublishingCredentialsPolicies\/ftp"$/.test(
+        b.body.attributes.find((a) => a.name === "resource_id")?.expr ?? "",
+      ),
+  );
+  if (!ftp) problems.push("Terraform: no azapi update of basicPublishingCredentialsPolicies/ftp");
+  else if (
+    !/properties\s*=\s*\{\s*allow\s*=\s*false\s*\}/.test(ftp.body.attributes.find((a) => a.name === "body")?.expr ?? "")
+  ) {
+    problems.push("Terraform: the FTP policy is not allow = false");
+  }
+  const terraformCode = treeCode(terraformTree);
+  if (/basic_authentication_enabled\s*=\s*true/.test(terraformCode))
+    problems.push("Terraform: a basic_authentication_enabled = true");
+  if (/\ballow\s*=\s*true/.test(terraformCode)) problems.push("Terraform: allow = true");
+  return problems;
+}
+
+describe("no basic-auth publishing credentials (FTP and SCM)", () => {
+  it("disables both policies in Bicep and in Terraform", () => {
+    expect(basicAuthProblems(bicepSources, terraformSources)).toEqual([]);
+  });
+
+  it("notices a policy turned back on, or left out", () => {
+    const edit = (sources: readonly Source[], suffix: string, change: (text: string) => string): Source[] =>
+      sources.map((source) =>
+        source.path.endsWith(suffix) ? sourceFromText(source.path, change(source.text), source.dialect) : source,
+      );
+    const bicepOn = edit(bicepSources, "modules/function-app.bicep", (t) => t.replace("allow: false", "allow: true"));
+    expect(basicAuthProblems(bicepOn, terraformSources)).toEqual([
+      "Bicep: basic-auth publishing allow: true",
+      "Bicep: allow: true",
+    ]);
+    const bicepFtpOnly = edit(bicepSources, "modules/function-app.bicep", (t) => t.replace("    'scm'\n", ""));
+    expect(basicAuthProblems(bicepFtpOnly, terraformSources)).toEqual([
+      "Bicep: the policies are not exactly ftp and scm",
+    ]);
+    const tfScmDefault = edit(terraformSources, "infra/terraform/main.tf", (t) =>
+      t.replace(/\n\s*webdeploy_publish_basic_authentication_enabled = false\n/, "\n"),
+    );
+    expect(basicAuthProblems(bicepSources, tfScmDefault)).toEqual([
+      "Terraform: webdeploy_publish_basic_authentication_enabled = (unset: defaults to true)",
+    ]);
+    const tfFtpOn = edit(terraformSources, "infra/terraform/main.tf", (t) =>
+      t.replace(/allow = false/, "allow = true"),
+    );
+    expect(basicAuthProblems(bicepSources, tfFtpOn)).toEqual([
+      "Terraform: the FTP policy is not allow = false",
+      "Terraform: allow = true",
+    ]);
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEPLOYED_SDK_SETTINGS, SETTING_SPECS } from "../../shared/config/setting-specs.js";
 import {
@@ -10,12 +12,14 @@ import {
   isClean,
   loadBicepSources,
   loadTerraformSources,
+  REPO_ROOT,
   type SettingCatalog,
   type Source,
   settingNames,
   settingValues,
   sourceFromText,
 } from "./infra-text.js";
+import { bicepNameCheck, disagreements, terraformNameCheck } from "./name-checks.js";
 
 const catalog: SettingCatalog = {
   deployed: SETTING_SPECS.filter((spec) => spec.deployed).map((spec) => spec.name),
@@ -146,6 +150,283 @@ describe("app settings parity (Bicep, Terraform, code)", () => {
     const variables = terraformSources.find((source) => source.path === "infra/terraform/variables.tf");
     expect(variables?.code).toMatch(/variable "findings_table_name" \{[^}]*default\s+=\s+"findings"/);
     expect(variables?.code).toMatch(/variable "gpu_table_name" \{[^}]*default\s+=\s+"gpuanomalies"/);
+  });
+});
+
+function bicep(suffix: string): Source {
+  const source = bicepSources.find((s) => s.path.endsWith(suffix));
+  if (!source) throw new Error(`No Bicep file ending in ${suffix}`);
+  return source;
+}
+
+function terraform(path: string): Source {
+  const source = terraformSources.find((s) => s.path === path);
+  if (!source) throw new Error(`No Terraform file ${path}`);
+  return source;
+}
+
+/** Names that exercise every rule of the name checks (case, characters, hyphens, lengths). */
+const NAME_SAMPLES = [
+  "",
+  "a",
+  "ab",
+  "abc",
+  "caudit",
+  "caudit2",
+  "c4udit",
+  "2caudit",
+  "Caudit",
+  "cAudit",
+  "c-audit",
+  "-caudit",
+  "caudit-",
+  "c--audit",
+  "c_audit",
+  "c.audit",
+  "c audit",
+  "caudité",
+  "audit-scopes",
+  "audit-scopes-2",
+  "a".repeat(4),
+  "a".repeat(5),
+  "a".repeat(9),
+  "a".repeat(10),
+  "a".repeat(11),
+  "a".repeat(55),
+  "a".repeat(56),
+  "a".repeat(57),
+  "a-".repeat(28).slice(0, 55),
+  "0123",
+  "q1",
+];
+
+describe("input parity (Bicep parameters, Terraform variables)", () => {
+  /** Bicep parameter → Terraform variable where the name is not the snake_case of the other. */
+  const RENAMED: Record<string, string> = {
+    instanceMemoryMB: "instance_memory_mb",
+    storageSkuName: "storage_replication_type",
+    fanOutMinScopes: "fanout_min_scopes",
+    fanOutDeadlineMinutes: "fanout_deadline_minutes",
+    fanOutSubscriptionsPerScope: "fanout_subscriptions_per_scope",
+    keyVaultSoftDeleteRetentionInDays: "key_vault_soft_delete_retention_days",
+  };
+  /** Inputs of one tree only, each for a reason the deploy guide gives. */
+  const BICEP_ONLY = ["recoverKeyVault"]; // Terraform: the provider's recover_soft_deleted_key_vaults
+  const TERRAFORM_ONLY = [
+    "resource_group_name", // Bicep deploys into the resource group of the deployment
+    "audit_reader_management_group_ids", // Bicep: modules/audit-reader.managementgroup.bicep, deployed alone
+    "entra_tenant_id",
+    "create_aws_audit_role",
+    "aws_role_name",
+    "aws_create_oidc_provider",
+    "aws_oidc_provider_arn",
+    "aws_permissions_boundary_arn",
+    "aws_max_session_duration", // the AWS side is Terraform's in both routes
+  ];
+  const snake = (name: string): string => RENAMED[name] ?? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const bicepParams = [...bicep("infra/bicep/main.bicep").code.matchAll(/^param (\w+) /gm)].map((m) => m[1] ?? "");
+  const terraformVariables = [...terraform("infra/terraform/variables.tf").code.matchAll(/^variable "(\w+)"/gm)].map(
+    (m) => m[1] ?? "",
+  );
+
+  it("has a Terraform variable for every Bicep parameter and the other way round, but for the listed ones", () => {
+    expect(bicepParams.filter((p) => !BICEP_ONLY.includes(p) && !terraformVariables.includes(snake(p)))).toEqual([]);
+    const mapped = new Set(bicepParams.map(snake));
+    expect(terraformVariables.filter((v) => !TERRAFORM_ONLY.includes(v) && !mapped.has(v))).toEqual([]);
+    for (const name of [...BICEP_ONLY, ...TERRAFORM_ONLY]) {
+      expect([...bicepParams, ...terraformVariables], `${name} is still an input`).toContain(name);
+    }
+  });
+
+  it("gives the new inputs the same defaults in both trees", () => {
+    const main = bicep("infra/bicep/main.bicep").code;
+    const variables = terraform("infra/terraform/variables.tf").code;
+    const bicepDefault = (name: string): string =>
+      new RegExp(`^param ${name} [\\w\\[\\]]+ = (.*)$`, "m").exec(main)?.[1] ?? "(none)";
+    const terraformDefault = (name: string): string =>
+      new RegExp(`variable "${name}" \\{[^}]*?\\n  default\\s+= (.*)\\n`).exec(variables)?.[1] ?? "(none)";
+    const pairs: [string, string, string, string][] = [
+      ["scopeQueueName", "'audit-scopes'", "scope_queue_name", '"audit-scopes"'],
+      ["keyVaultNameSuffix", "''", "key_vault_name_suffix", '""'],
+      ["heartbeatAlertEmailAddresses", "[]", "heartbeat_alert_email_addresses", "[]"],
+      ["heartbeatAlertWebhookUrl", "''", "heartbeat_alert_webhook_url", "null"],
+      ["heartbeatAlertSeverity", "1", "heartbeat_alert_severity", "1"],
+      ["heartbeatWindowMinutes", "0", "heartbeat_window_minutes", "null"], // both mean "derived from the schedule"
+    ];
+    for (const [bicepName, bicepValue, terraformName, terraformValue] of pairs) {
+      expect(bicepDefault(bicepName), bicepName).toBe(bicepValue);
+      expect(terraformDefault(terraformName), terraformName).toBe(terraformValue);
+    }
+  });
+});
+
+describe("name checks are the same in both trees", () => {
+  it("accepts the same name prefixes in Bicep and Terraform (^[a-z][a-z0-9]{1,9}$)", () => {
+    const main = bicep("infra/bicep/main.bicep");
+    const bicepCheck = bicepNameCheck(main, "prefix");
+    expect(bicepCheck.param).toBe("namePrefix");
+    const terraformCheck = terraformNameCheck(terraformSources, "name_prefix");
+    expect(disagreements(bicepCheck, terraformCheck, NAME_SAMPLES)).toEqual([]);
+    for (const check of [bicepCheck, terraformCheck]) {
+      for (const good of ["caudit", "ab", "c4udit", "a".repeat(10)])
+        expect(check.accepts(good), `${check.origin}: ${good}`).toBe(true);
+      for (const bad of ["a", "a".repeat(11), "2caudit", "Caudit", "c-audit", "c_audit", "caudité"]) {
+        expect(check.accepts(bad), `${check.origin}: ${bad}`).toBe(false);
+      }
+    }
+    // Every name is built from the checked prefix, so the check cannot be skipped.
+    const names = /^var names = \{\n([\s\S]*?)\n\}$/m.exec(main.code)?.[1] ?? "";
+    expect(names).not.toMatch(/namePrefix/);
+    expect(names.match(/\$\{prefix\}/g)?.length).toBeGreaterThanOrEqual(7);
+    expect(main.code).toMatch(/^var resourceToken = toLower\(uniqueString\(.*, prefix, location\)\)$/m);
+  });
+
+  it("reads a changed check instead of passing: a Bicep prefix check that allows hyphens disagrees", () => {
+    const edited = sourceFromText(
+      "infra/bicep/main.bicep",
+      bicep("infra/bicep/main.bicep").text.replace(
+        "!contains(lowercaseAlphanumerics, substring(namePrefix, i, 1))",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, not a JS template
+        "!contains('${lowercaseAlphanumerics}-', substring(namePrefix, i, 1))",
+      ),
+      "bicep",
+    );
+    const drift = disagreements(
+      bicepNameCheck(edited, "prefix"),
+      terraformNameCheck(terraformSources, "name_prefix"),
+      NAME_SAMPLES,
+    );
+    expect(drift).toContain("c-audit");
+    expect(() =>
+      bicepNameCheck(
+        sourceFromText("x.bicep", "var prefix = length(p) > 1\n  ? p\n  : fail('no')\n", "bicep"),
+        "prefix",
+      ),
+    ).toThrow(/does not understand/);
+  });
+});
+
+describe("a Key Vault name that a redeploy can live with (purge protection stays on)", () => {
+  it("accepts the same vault name suffixes in both trees", () => {
+    const bicepCheck = bicepNameCheck(bicep("infra/bicep/main.bicep"), "keyVaultSuffix");
+    expect(bicepCheck.param).toBe("keyVaultNameSuffix");
+    const terraformCheck = terraformNameCheck(terraformSources, "key_vault_name_suffix");
+    expect(disagreements(bicepCheck, terraformCheck, [...NAME_SAMPLES, "2", "g2", "zz9"])).toEqual([]);
+    for (const check of [bicepCheck, terraformCheck]) {
+      for (const good of ["", "2", "g2", "0123"]) expect(check.accepts(good), `${check.origin}: "${good}"`).toBe(true);
+      for (const bad of ["abcde", "-2", "A", "a_b"])
+        expect(check.accepts(bad), `${check.origin}: "${bad}"`).toBe(false);
+    }
+  });
+
+  it("builds the vault name the same way in both trees: the suffix replaces the end, 24 characters at most", () => {
+    const main = bicep("infra/bicep/main.bicep").code;
+    expect(main).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, not a JS template
+      "keyVault: '${take('kv${prefix}${resourceToken}', 24 - length(keyVaultSuffix))}${keyVaultSuffix}'",
+    );
+    const tf = terraform("infra/terraform/main.tf").code;
+    expect(tf).toMatch(
+      /key_vault\s+= "\$\{substr\("kv\$\{var\.name_prefix\}\$\{local\.resource_token\}", 0, 24 - length\(var\.key_vault_name_suffix\)\)\}\$\{var\.key_vault_name_suffix\}"/,
+    );
+    // The formula both trees use, on a 10-character prefix and a 13-character token.
+    const vaultName = (prefix: string, token: string, suffix: string): string =>
+      `kv${prefix}${token}`.slice(0, 24 - suffix.length) + suffix;
+    for (const suffix of ["", "2", "abcd"]) {
+      const name = vaultName("abcdefghij", "0123456789abc", suffix);
+      expect(name.length).toBeLessThanOrEqual(24);
+      expect(name.endsWith(suffix)).toBe(true);
+      expect(name).toMatch(/^[a-z][a-z0-9]{2,23}$/);
+    }
+    expect(vaultName("caudit", "0123456789abc", "")).toBe("kvcaudit0123456789abc");
+  });
+
+  it("lets a Bicep deployment recover the soft-deleted vault, only when asked", () => {
+    const main = bicep("infra/bicep/main.bicep").code;
+    expect(main).toMatch(/param recoverKeyVault bool = false/);
+    expect(main).toMatch(/module keyVault 'modules\/key-vault\.bicep' = \{[\s\S]*?recover: recoverKeyVault/);
+    const vault = bicep("modules/key-vault.bicep").code;
+    expect(vault).toMatch(/param recover bool = false/);
+    expect(vault).toMatch(/createMode: recover \? 'recover' : 'default'/);
+    expect(vault).toMatch(/enablePurgeProtection: true/);
+  });
+
+  it("documents the redeploy after deleting the resource group", () => {
+    const readme = readFileSync(join(REPO_ROOT, "infra", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Redeploying after deleting the resource group"));
+    expect(section.length).toBeGreaterThan(100);
+    for (const needle of [
+      "recoverKeyVault=true",
+      "keyVaultNameSuffix",
+      "key_vault_name_suffix",
+      "recover_soft_deleted_key_vaults",
+    ]) {
+      expect(section).toContain(needle);
+    }
+  });
+});
+
+describe("fan-out queues (the contract of auditScopeWorker)", () => {
+  const bicepEntries = extractBicepAppSettings(bicepSources);
+  const terraformEntries = extractTerraformAppSettings(terraformSources);
+
+  it("creates the scope queue and its poison queue in the function's storage account (Bicep)", () => {
+    const storage = bicep("modules/storage.bicep").code;
+    expect(storage).toMatch(
+      /resource queueService 'Microsoft\.Storage\/storageAccounts\/queueServices@[\d-]+' = \{\s+parent: storageAccount\s+name: 'default'/,
+    );
+    expect(storage).toMatch(
+      /resource queues 'Microsoft\.Storage\/storageAccounts\/queueServices\/queues@[\d-]+' = \[\s+for queueName in queueNames: \{\s+parent: queueService\s+name: queueName/,
+    );
+    const main = bicep("infra/bicep/main.bicep").code;
+    expect(main).toMatch(/param scopeQueueName string = 'audit-scopes'/);
+    expect(main).toMatch(/var poisonQueue = '\$\{scopeQueue\}-poison'/);
+    expect(main).toMatch(
+      /module storage 'modules\/storage\.bicep' = \{[\s\S]*?queueNames: \[\s+scopeQueue\s+poisonQueue\s+\]/,
+    );
+    expect(settingValues(bicepEntries, "AUDIT_QUEUE_NAME")).toEqual(["scopeQueue"]);
+    expect(settingValues(bicepEntries, "AUDIT_QUEUE_ENDPOINT")).toEqual(["storage.outputs.queueEndpoint"]);
+    expect(storage).toMatch(/output queueEndpoint string = 'https:\/\/\$\{storageAccount\.name\}\.queue\./);
+    // The trigger's connection (AzureWebJobsStorage) points at the same account.
+    expect(settingValues(bicepEntries, "AzureWebJobsStorage__queueServiceUri")).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Bicep interpolation, not a JS template
+      "'https://${storageAccountName}.queue.${environment().suffixes.storage}'",
+    ]);
+  });
+
+  it("creates the scope queue and its poison queue in the function's storage account (Terraform)", () => {
+    const main = terraform("infra/terraform/main.tf").code;
+    expect(main).toMatch(
+      /resource "azurerm_storage_queue" "this" \{\s+for_each = local\.queues\s+name\s+= each\.value\s+storage_account_id = azurerm_storage_account\.this\.id\s+\}/,
+    );
+    expect(main).toMatch(
+      /queues = \{\s+scope\s+= var\.scope_queue_name\s+poison = "\$\{var\.scope_queue_name\}-poison"\s+\}/,
+    );
+    const variables = terraform("infra/terraform/variables.tf").code;
+    expect(variables).toMatch(/variable "scope_queue_name" \{[^}]*default\s+=\s+"audit-scopes"/);
+    expect(settingValues(terraformEntries, "AUDIT_QUEUE_NAME")).toEqual(["var.scope_queue_name"]);
+    expect(settingValues(terraformEntries, "AUDIT_QUEUE_ENDPOINT")).toEqual(["local.queue_endpoint"]);
+    expect(main).toMatch(/queue_endpoint = trimsuffix\(azurerm_storage_account\.this\.primary_queue_endpoint, "\/"\)/);
+    expect(settingValues(terraformEntries, "AzureWebJobsStorage__queueServiceUri")).toEqual([
+      'trimsuffix(azurerm_storage_account.this.primary_queue_endpoint, "/")',
+    ]);
+    // The app starts only once its queues exist.
+    expect(main).toMatch(/depends_on = \[[^\]]*azurerm_storage_queue\.this/);
+  });
+
+  it("accepts the same scope queue names in both trees, short enough for <name>-poison", () => {
+    const bicepCheck = bicepNameCheck(bicep("infra/bicep/main.bicep"), "scopeQueue");
+    expect(bicepCheck.param).toBe("scopeQueueName");
+    const terraformCheck = terraformNameCheck(terraformSources, "scope_queue_name");
+    expect(disagreements(bicepCheck, terraformCheck, NAME_SAMPLES)).toEqual([]);
+    for (const check of [bicepCheck, terraformCheck]) {
+      expect(check.accepts("audit-scopes"), check.origin).toBe(true);
+      expect(check.accepts("a".repeat(56)), check.origin).toBe(true);
+      // A 57-character name would make a 64-character poison queue name: Azure allows 63.
+      expect(check.accepts("a".repeat(57)), check.origin).toBe(false);
+      expect(check.accepts("audit--scopes"), check.origin).toBe(false);
+      expect(check.accepts("Audit-scopes"), check.origin).toBe(false);
+    }
   });
 });
 

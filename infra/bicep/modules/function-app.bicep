@@ -1,5 +1,5 @@
 metadata name = 'Audit function app (Flex Consumption)'
-metadata description = 'A Flex Consumption plan (FC1) and a Linux Node.js function app that runs as a user-assigned identity: host storage, the deployment package, Application Insights and Key Vault references all authenticate with that identity, never with keys.'
+metadata description = 'A Flex Consumption plan (FC1) and a Linux Node.js function app that runs as a user-assigned identity: host storage, the deployment package, Application Insights and Key Vault references all authenticate with that identity, never with keys. Basic-auth publishing credentials (FTP and SCM) are disabled: publishing uses Entra ID.'
 metadata owner = 'cluster-audit-functions maintainers'
 
 @description('Required. Name of the function app.')
@@ -128,6 +128,22 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     }
   }
 }
+
+// No username/password publishing: both basic-auth publishing credential policies are off, so the
+// publish profile cannot deploy or open Kudu. `func azure functionapp publish`, azd and
+// `az functionapp deployment` use an Entra ID token.
+resource functionApp_basicPublishingCredentialsPolicies 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = [
+  for policyName in [
+    'ftp'
+    'scm'
+  ]: {
+    parent: functionApp
+    name: policyName
+    properties: {
+      allow: false
+    }
+  }
+]
 
 @description('The name of the function app.')
 output name string = functionApp.name

@@ -18,6 +18,9 @@ param tags object = {}
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
+@description('Optional. Recover the soft-deleted vault of this name (createMode "recover") instead of creating one. The deployment fails when no deleted vault of that name exists, so use it once, after the vault was deleted.')
+param recover bool = false
+
 @description('Required. Name of the secret that holds the Teams Workflows webhook URL.')
 param teamsWebhookSecretName string
 
@@ -38,6 +41,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   tags: tags
   properties: {
     tenantId: subscription().tenantId
+    // Purge protection reserves the name of a deleted vault for the retention period: "recover" brings
+    // the vault (and its secrets) back instead of failing on the name. Role assignments are not
+    // recovered with it; rbac.bicep grants them again.
+    createMode: recover ? 'recover' : 'default'
     sku: {
       family: 'A'
       name: 'standard'

@@ -1,5 +1,5 @@
 metadata name = 'Audit storage account'
-metadata description = 'A storage account reachable only with Entra ID (shared keys off, TLS 1.2, https only, no public blob access), with the Flex Consumption deployment container and the findings tables.'
+metadata description = 'A storage account reachable only with Entra ID (shared keys off, TLS 1.2, https only, no public blob access), with the Flex Consumption deployment container, the findings tables and the fan-out queues.'
 metadata owner = 'cluster-audit-functions maintainers'
 
 @description('Required. Name of the storage account: 3 to 24 lowercase letters and digits, globally unique.')
@@ -29,6 +29,9 @@ param deploymentContainerName string
 
 @description('Required. Names of the tables to create (the findings table and the GPU anomaly table).')
 param tableNames string[]
+
+@description('Optional. Names of the queues to create: the scope queue of the fan-out and its poison queue (<name>-poison).')
+param queueNames string[] = []
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -79,6 +82,18 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-
   }
 ]
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for queueName in queueNames: {
+    parent: queueService
+    name: queueName
+  }
+]
+
 @description('The name of the storage account.')
 output name string = storageAccount.name
 
@@ -100,4 +115,9 @@ output deploymentContainerName string = deploymentContainer.name
 @description('The names of the tables.')
 output tableNames string[] = [
   for (tableName, i) in tableNames: tables[i].name
+]
+
+@description('The names of the queues.')
+output queueNames string[] = [
+  for (queueName, i) in queueNames: queues[i].name
 ]

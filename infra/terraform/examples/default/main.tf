@@ -69,6 +69,19 @@ variable "slack_webhook_url" {
   sensitive   = true
 }
 
+variable "oncall_email_addresses" {
+  type        = list(string)
+  description = "Who hears the heartbeat alert (no successful audit run for two schedule intervals)."
+  default     = []
+}
+
+variable "oncall_webhook_url" {
+  type        = string
+  description = "Integration URL of the on-call paging tool for the heartbeat alert."
+  default     = null
+  sensitive   = true
+}
+
 resource "azurerm_resource_group" "this" {
   name     = "rg-cluster-audit"
   location = var.location
@@ -88,6 +101,9 @@ module "cluster_audit" {
   notify_min_severity = "high"
   teams_webhook_url   = var.teams_webhook_url
   slack_webhook_url   = var.slack_webhook_url
+
+  heartbeat_alert_email_addresses = var.oncall_email_addresses
+  heartbeat_alert_webhook_url     = var.oncall_webhook_url
 
   aws_web_identity_audience = var.aws_web_identity_audience
   aws_role_name             = "cluster-audit-reader"
