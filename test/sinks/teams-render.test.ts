@@ -74,6 +74,7 @@ describe("the Teams card in headless Chromium", () => {
           for (const button of document.querySelectorAll("button")) (button as HTMLButtonElement).click();
           return urls;
         }, cards);
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point, what a person reads
         const text = await page.locator("#cards").innerText();
         // Adaptive Cards render Action.OpenUrl as buttons with the link role.
         const links = page.getByRole("link", { name: "Open cluster in the Azure portal" });
