@@ -6,18 +6,17 @@
 import type { ClusterRecord } from "./cluster.js";
 import type { CollectionGap, CoverageEntry } from "./coverage.js";
 import type { ServiceExposure } from "./exposure.js";
-import type { GpuNodeSeries, KubeflowPresence, KubeService, MinerEvidence, Workload } from "./signals.js";
+import type { GpuNodeSeries, KubeflowPresence, KubeService, MinerEvidence } from "./signals.js";
 
 export * from "./cluster.js";
 export type { CollectionGap, CoverageEntry, DataSource } from "./coverage.js";
 export type { ServiceExposure } from "./exposure.js";
-export type { GpuNodeSeries, KubeflowPresence, KubeService, MinerEvidence, Workload } from "./signals.js";
+export type { GpuNodeSeries, KubeflowPresence, KubeService, MinerEvidence } from "./signals.js";
 
 export interface InventoryParts {
   readonly clusters: readonly ClusterRecord[];
   readonly exposures: readonly ServiceExposure[];
   readonly services: readonly KubeService[];
-  readonly workloads: readonly Workload[];
   readonly kubeflow: readonly KubeflowPresence[];
   readonly minerEvidence: readonly MinerEvidence[];
   readonly gpuSeries: readonly GpuNodeSeries[];
@@ -36,7 +35,6 @@ const PART_KEYS = [
   "clusters",
   "exposures",
   "services",
-  "workloads",
   "kubeflow",
   "minerEvidence",
   "gpuSeries",
@@ -48,7 +46,6 @@ export const emptyInventoryPart = (): InventoryParts => ({
   clusters: [],
   exposures: [],
   services: [],
-  workloads: [],
   kubeflow: [],
   minerEvidence: [],
   gpuSeries: [],
@@ -62,8 +59,7 @@ export function mergeInventory(parts: readonly InventoryPart[], collectedAt: Dat
     clusters: [],
     exposures: [],
     services: [],
-    workloads: [],
-    kubeflow: [],
+      kubeflow: [],
     minerEvidence: [],
     gpuSeries: [],
     coverage: [],

@@ -16,19 +16,6 @@ export interface KubeService {
   readonly selector: Readonly<Record<string, string>>;
 }
 
-/** A pod and its containers, as the pod and container inventories record them. */
-export interface Workload {
-  readonly cloud?: Cloud;
-  readonly clusterId: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly controllerKind?: string | null;
-  readonly controllerName?: string | null;
-  readonly images: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-  readonly firstSeen?: string | null;
-}
-
 /** The Kubeflow control plane seen running on a cluster. */
 export interface KubeflowPresence {
   readonly cloud: Cloud;
