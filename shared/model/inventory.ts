@@ -59,7 +59,7 @@ export function mergeInventory(parts: readonly InventoryPart[], collectedAt: Dat
     clusters: [],
     exposures: [],
     services: [],
-      kubeflow: [],
+    kubeflow: [],
     minerEvidence: [],
     gpuSeries: [],
     coverage: [],

@@ -454,7 +454,6 @@ describe("partial failure is data", () => {
       "Throttling",
     ],
     ["access denied on ELB", { elbDenied: true }, "list-load-balancers", "AccessDenied"],
-    ["access denied on EC2", { ec2Denied: true }, "describe-security-groups", "UnauthorizedOperation"],
   ])(
     "%s leaves a gap and nothing else for that region, and the sweep goes on",
     async (_label, region, operation, code) => {
@@ -469,6 +468,28 @@ describe("partial failure is data", () => {
       expect(part.coverage.map((c) => c.region)).toEqual(["us-east-2"]);
     },
   );
+
+  it("keeps the listing when the security groups cannot be read: their load balancers count as open, and a gap says why", async () => {
+    await startFake(failing({ ec2Denied: true }));
+    const { part } = await sweep(ambientSessions(), ["us-east-1", "us-east-2"]);
+    expect(part.gaps).toEqual([
+      expect.objectContaining({
+        scope: HUB,
+        region: "us-east-1",
+        operation: "describe-security-groups",
+        code: "UnauthorizedOperation",
+        source: "service-exposure",
+      }),
+    ]);
+    expect(part.gaps[0]?.reason).toMatch(/^access denied.*treated as open$/);
+    // The listing and tags were read in full, so the exposure and the region's coverage stay.
+    const istio = part.exposures.find((e) => e.region === "us-east-1");
+    expect(istio).toMatchObject({ serviceName: "istio-ingressgateway", sourceRestriction: "unknown" });
+    expect(String(istio?.evidence.restriction)).toMatch(
+      /sg-1 could not be read \(UnauthorizedOperation\); treated as open/,
+    );
+    expect(part.coverage.map((c) => c.region).sort()).toEqual(["us-east-1", "us-east-2"]);
+  });
 });
 
 describe("throttling within the retries", () => {

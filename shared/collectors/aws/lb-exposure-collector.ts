@@ -4,7 +4,9 @@
  * For each account-region where the primary stage found clusters: one ELBv2 and one classic
  * `DescribeLoadBalancers` chain, `DescribeTags` in batches of at most 20, and
  * `DescribeSecurityGroups` (batched) only for the groups of internet-facing cluster load
- * balancers. A region is all or nothing: any failure leaves a gap and no exposures or coverage.
+ * balancers. A failed listing or tag read leaves the region a gap with no exposures or coverage
+ * (half a listing would look like exposures that went away); a failed security-group read
+ * keeps the listing, treats the load balancers whose groups it lacks as open, and says so in a gap.
  */
 import type { SecurityGroup } from "@aws-sdk/client-ec2";
 import type {
@@ -172,17 +174,27 @@ export function createLoadBalancerExposureCollector(
             ...v2.map((lb) => fromElbv2(lb, tagsByArn.get(lb.LoadBalancerArn ?? ""))),
             ...classic.map((lb) => fromClassic(lb, tagsByName.get(lb.LoadBalancerName ?? ""), accountId, region)),
           ];
-          operation = "describe-security-groups";
           const groupIds = securityGroupsToRead(loadBalancers, new Set(clusters.map((c) => c.name)));
-          const groups = await Promise.all(
+          const groupReads = await Promise.allSettled(
             chunk(groupIds, batchSize).map((ids) => ec2(() => reader.describeSecurityGroups(target, region, ids))),
           );
+          const groupFailure = groupReads.find((r): r is PromiseRejectedResult => r.status === "rejected");
+          let securityGroupsUnreadable: string | undefined;
+          if (groupFailure) {
+            const gap = awsGap(place, "describe-security-groups", groupFailure.reason);
+            gaps.push({
+              ...gap,
+              reason: `${gap.reason}; load balancers whose security groups were not read are treated as open`,
+            });
+            securityGroupsUnreadable = gap.code ?? "the read failed";
+          }
           const mapped = mapRegionExposures({
             accountId,
             region,
             clusters,
             loadBalancers,
-            securityGroups: groups.flat(),
+            securityGroups: groupReads.flatMap((r) => (r.status === "fulfilled" ? r.value : [])),
+            ...(securityGroupsUnreadable ? { securityGroupsUnreadable } : {}),
           });
           exposures.push(...mapped.exposures);
           kubeflow.push(...mapped.kubeflow);

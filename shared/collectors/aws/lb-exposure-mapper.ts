@@ -197,7 +197,11 @@ interface Restriction {
 }
 
 /** Open, restricted or unknown, from the inbound rules of the load balancer's own security groups. */
-export function sourceRestrictionOf(lb: AwsLoadBalancer, groups: ReadonlyMap<string, SecurityGroup>): Restriction {
+export function sourceRestrictionOf(
+  lb: AwsLoadBalancer,
+  groups: ReadonlyMap<string, SecurityGroup>,
+  unreadable?: string,
+): Restriction {
   if (!isInternetFacing(lb))
     return {
       restriction: "unknown",
@@ -253,7 +257,9 @@ export function sourceRestrictionOf(lb: AwsLoadBalancer, groups: ReadonlyMap<str
     return {
       restriction: "unknown",
       cidrs: [],
-      reason: `security group(s) ${missing.join(", ")} were not returned by DescribeSecurityGroups; treated as open`,
+      reason: unreadable
+        ? `security group(s) ${missing.join(", ")} could not be read (${unreadable}); treated as open`
+        : `security group(s) ${missing.join(", ")} were not returned by DescribeSecurityGroups; treated as open`,
       evidence,
     };
   const allowed = [...cidrs].sort();
@@ -290,6 +296,8 @@ export interface RegionLoadBalancers {
   readonly clusters: readonly ClusterRecord[];
   readonly loadBalancers: readonly AwsLoadBalancer[];
   readonly securityGroups: readonly SecurityGroup[];
+  /** Why some security groups could not be read (the listing still holds); absent when every read answered. */
+  readonly securityGroupsUnreadable?: string;
 }
 
 export interface RegionExposures {
@@ -311,7 +319,7 @@ export function mapRegionExposures(input: RegionLoadBalancers): RegionExposures 
     const owner = kubernetesOwnerOf(lb, known);
     if (!owner) continue;
     matched += 1;
-    const restriction = sourceRestrictionOf(lb, groups);
+    const restriction = sourceRestrictionOf(lb, groups, input.securityGroupsUnreadable);
     const kubernetesTags = Object.fromEntries(
       Object.entries(lb.tags).filter(([k]) => KUBERNETES_TAGS.includes(k) || k.startsWith(CLUSTER_TAG_PREFIX)),
     );
