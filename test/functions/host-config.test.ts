@@ -29,4 +29,34 @@ describe("Functions host configuration", () => {
       expect(source.split("\n").length, file).toBeLessThan(60);
     }
   });
+
+  it("publishes the compiled code with the files it reads at run time, and never local state or settings", () => {
+    const ignored = readFileSync(new URL(".funcignore", root), "utf8")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("#"));
+    // Local state (the CLI's store, demo payloads) and local settings stay on the machine.
+    for (const entry of [".cache/", "local.settings.json", "test/", "infra/"]) expect(ignored).toContain(entry);
+    // The KQL files and data files under shared/ are read at run time; nothing may drop them.
+    const needed = [
+      "dist/functions/auditTimer.js",
+      "shared/collectors/log-analytics/queries/heartbeat.kql",
+      "host.json",
+    ];
+    for (const path of needed)
+      for (const pattern of ignored) {
+        const prefix = pattern.replace(/\*.*$/, "").replace(/\/$/, "");
+        expect(path === prefix || path.startsWith(`${prefix}/`), `${pattern} drops ${path}`).toBe(false);
+      }
+  });
+
+  it("builds a dist/ that stands alone: the KQL files the collector reads at run time are copied beside it", () => {
+    const source = new URL("shared/collectors/log-analytics/queries/", root);
+    const files = readdirSync(source).filter((f) => f.endsWith(".kql"));
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    for (const file of files)
+      expect(readFileSync(new URL(`dist/shared/collectors/log-analytics/queries/${file}`, root), "utf8"), file).toBe(
+        readFileSync(new URL(file, source), "utf8"),
+      );
+  });
 });

@@ -5,9 +5,7 @@
  * query text, so no value can add syntax.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { kqlString, kqlStringList } from "../../fakes/kql/literal.js";
-import { repoRoot } from "../../paths.js";
 import gateways from "../../rules/istio-ingress-public/istio-gateways.json" with { type: "json" };
 import kubeflowData from "./kubeflow-components.json" with { type: "json" };
 import indicators from "./miner-indicators.json" with { type: "json" };
@@ -71,7 +69,8 @@ const texts = new Map<string, string>();
 export function queryText(name: Signal | "workspaces"): string {
   let body = texts.get(name);
   if (body === undefined) {
-    body = readFileSync(join(repoRoot(), "shared", "collectors", "log-analytics", "queries", `${name}.kql`), "utf8");
+    // Beside this module: the build copies the files into dist/, so a package of dist/ alone has them.
+    body = readFileSync(new URL(`./queries/${name}.kql`, import.meta.url), "utf8");
     texts.set(name, body);
   }
   return body;
