@@ -14,12 +14,10 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from "@aws-sdk/credential-providers";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { type AwsApi, type CallLimiter, type LimiterRegistry, retryAfterMs } from "../limits.js";
+import { AMBIENT_KEY, type AwsAccountTarget, awsAccountTargets, targetKey } from "./aws-targets.js";
 import { ALWAYS_ENABLED_REGION, partitionOfArn } from "./partitions.js";
 
-/** One AWS account to audit: a role to assume, or whatever credentials the environment holds. */
-export type AwsAccountTarget =
-  | { readonly kind: "role"; readonly roleArn: string; readonly accountId: string }
-  | { readonly kind: "ambient" };
+export { type AwsAccountTarget, awsAccountTargets, targetKey };
 
 export type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
 export type AwsCredentialProvider = () => Promise<AwsCredentials>;
@@ -66,23 +64,6 @@ const API_OF: Readonly<Record<AwsService, AwsApi>> = { eks: "eks", elbv2: "elb",
 export const ROLE_SESSION_NAME = "cluster-audit";
 /** Refresh this long before expiry, so a long sweep never signs with credentials about to lapse. */
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
-
-const ROLE_ARN_ACCOUNT = /^arn:aws[\w-]*:iam::(\d{12}):role\//;
-const AMBIENT_KEY = "ambient";
-
-/** One target per role ARN (deduplicated), or a single ambient target when there are none. */
-export function awsAccountTargets(roleArns: readonly string[]): AwsAccountTarget[] {
-  if (roleArns.length === 0) return [{ kind: "ambient" }];
-  const targets: AwsAccountTarget[] = [];
-  for (const roleArn of new Set(roleArns.map((arn) => arn.trim()).filter(Boolean))) {
-    const accountId = ROLE_ARN_ACCOUNT.exec(roleArn)?.[1];
-    if (accountId === undefined) throw new TypeError(`not an IAM role ARN: ${roleArn.slice(0, 120)}`);
-    targets.push({ kind: "role", roleArn, accountId });
-  }
-  return targets;
-}
-
-export const targetKey = (target: AwsAccountTarget): string => (target.kind === "role" ? target.roleArn : AMBIENT_KEY);
 
 /**
  * Shares one set of credentials between all clients of a target and fetches new ones
