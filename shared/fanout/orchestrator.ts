@@ -19,7 +19,15 @@ import type { Rule } from "../model/rule.js";
 import { auditBlindSpot } from "../rules/audit-blind-spot/audit-blind-spot.js";
 import type { EntityTable } from "../store/entity-table.js";
 import type { FanOutMessage } from "./messages.js";
-import { advancePlan, type Plan, plannedScopes, readProgress, reportScope, writePlan } from "./progress.js";
+import {
+  advancePlan,
+  allScopesReported,
+  type Plan,
+  plannedScopes,
+  readProgress,
+  reportScope,
+  writePlan,
+} from "./progress.js";
 import type { ScopeQueue } from "./scope-queue.js";
 import { historyScopesOf, planScopes, type ScopeSpec, settingsForScope } from "./scopes.js";
 
@@ -102,8 +110,7 @@ export async function planSweep(deps: FanOutDeps, trigger: string): Promise<Swee
 }
 
 async function finishIfComplete(deps: FanOutDeps, runId: string): Promise<void> {
-  const { plan, reports } = await readProgress(deps.runs, runId);
-  if (plan?.state === "planned" && plan.scopes.every((s) => reports.has(s.key)))
+  if (await allScopesReported(deps.runs, runId))
     await deps.queue.send({ v: 1, kind: "finish", runId, reason: "complete" });
 }
 
