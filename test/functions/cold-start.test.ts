@@ -14,3 +14,12 @@ describe("cold start of the compiled function entries", () => {
     expect(packages.filter(isCloudSdk)).toEqual([]);
   });
 });
+
+describe("the load-balancer reader", () => {
+  it("loads the EC2 SDK (the largest AWS package) only when a security group is read", async () => {
+    const reader = fileURLToPath(new URL("../../dist/shared/collectors/aws/lb-sdk.js", import.meta.url));
+    const { packages } = await importEntry(reader, true);
+    expect(packages).toContain("@aws-sdk/client-elastic-load-balancing-v2");
+    expect(packages).not.toContain("@aws-sdk/client-ec2");
+  });
+});
