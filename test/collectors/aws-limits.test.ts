@@ -132,3 +132,20 @@ describe("collector concurrency (stub readers)", () => {
     expect(peak).toBe(20);
   });
 });
+
+describe("the sessions' client cache", () => {
+  it("reuses a client per service, account and region, and keeps only the most recently used", () => {
+    const sessions = createAwsSessions({ roleArns: [], webIdentityAudience: null, maxClients: 2 });
+    let built = 0;
+    const get = (region: string) => sessions.client("eks", ambient, region, () => ({ n: ++built }));
+    const east = get("us-east-1");
+    expect(get("us-east-1")).toBe(east);
+    get("us-west-2");
+    // us-east-1 was used last before eu-west-1 came: us-west-2 is the one that goes.
+    get("us-east-1");
+    get("eu-west-1");
+    expect(get("us-east-1")).toBe(east);
+    expect(get("us-west-2").n).toBe(4);
+    expect(sessions.client("elbv2", ambient, "us-east-1", () => ({ n: ++built })).n).toBe(5);
+  });
+});

@@ -44,7 +44,11 @@ export interface AwsSessionOptions {
   readonly stsRegion?: string;
   /** The run's limiters: every request (STS included) takes a slot of its API and of its account-region. */
   readonly limiters?: LimiterRegistry;
+  /** SDK clients kept for reuse, most recently used (default 256). */
+  readonly maxClients?: number;
 }
+
+export const DEFAULT_MAX_CLIENTS = 256;
 
 export interface AwsSessions {
   /** One target per configured role ARN, or the single ambient target. */
@@ -122,6 +126,7 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
   const targets = awsAccountTargets(options.roleArns);
   const providers = new Map<string, AwsCredentialProvider>();
   const clients = new Map<string, unknown>();
+  const maxClients = Math.max(1, options.maxClients ?? DEFAULT_MAX_CLIENTS);
   const ambientRegion = options.stsRegion ?? process.env.AWS_REGION ?? ALWAYS_ENABLED_REGION.aws;
   let ambientSts: STSClient | undefined;
   const { limiters } = options;
@@ -205,7 +210,11 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
     client(service, target, region, build) {
       const key = `${service}|${targetKey(target)}|${region}`;
       let client = clients.get(key) as ReturnType<typeof build> | undefined;
-      if (client === undefined) {
+      if (client !== undefined) {
+        // Most recently used last: the oldest idle client goes first.
+        clients.delete(key);
+        clients.set(key, client);
+      } else {
         const account = target.kind === "role" ? target.accountId : AMBIENT_KEY;
         client = build({
           region,
@@ -214,6 +223,12 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
           credentials: credentials(target),
         });
         clients.set(key, client);
+        // A client costs about 20 KB and a sweep touches every account-region of four services: keep the
+        // recent ones only. One evicted while in use keeps working; the next call there builds another.
+        for (const oldest of clients.keys()) {
+          if (clients.size <= maxClients) break;
+          clients.delete(oldest);
+        }
       }
       return client;
     },
