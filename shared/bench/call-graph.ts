@@ -15,7 +15,7 @@
  * limit allows (Resource Graph: 15 queries per 5-second window). For a fanned-out sweep: the
  * planner, then the scopes on N workers (no less than the longest scope, nor the scopes' sum / N).
  */
-import { type ConcurrencyLimits, DEFAULT_CONCURRENCY } from "../collectors/limits.js";
+import { type ConcurrencyLimits, DEFAULT_CONCURRENCY, RESOURCE_GRAPH_QUOTA } from "../collectors/limits.js";
 import { SIGNALS } from "../collectors/log-analytics/queries.js";
 import type { Estate } from "../fakes/estate.js";
 import type { ScaledEstate } from "./scaled-estate.js";
@@ -39,7 +39,7 @@ export interface RateLimit {
 }
 
 /** Resource Graph's documented example quota: 15 queries per 5 seconds per user. */
-export const RESOURCE_GRAPH_RATE: RateLimit = { limiter: "resource-graph", perWindow: 15, windowMs: 5000 };
+export const RESOURCE_GRAPH_RATE: RateLimit = { limiter: "resource-graph", ...RESOURCE_GRAPH_QUOTA };
 
 export interface StageBound {
   readonly stage: number;

@@ -71,18 +71,25 @@ function memoryTables(): (name: string) => Promise<EntityTable> {
   };
 }
 
-/** The Storage queue in memory: visible messages in order; a delayed one (the deadline) stays put. */
+/** The Storage queue in memory: visible messages in order; a delayed one shows up after its delay (or never, if the sweep is over). */
 class MemoryQueue implements ScopeQueue {
   readonly target = "memory/audit-scopes";
   readonly #visible: string[] = [];
   readonly #waiting: ((text: string | null) => void)[] = [];
+  readonly #delayed = new Set<NodeJS.Timeout>();
   #closed = false;
-  sent = 0;
 
   async send(message: FanOutMessage, delaySeconds = 0): Promise<void> {
     const text = encodeMessage(message);
-    this.sent += 1;
-    if (delaySeconds > 0) return;
+    if (delaySeconds <= 0) return this.#show(text);
+    const timer = setTimeout(() => {
+      this.#delayed.delete(timer);
+      this.#show(text);
+    }, delaySeconds * 1000);
+    this.#delayed.add(timer);
+  }
+
+  #show(text: string): void {
     const waiter = this.#waiting.shift();
     if (waiter) waiter(text);
     else this.#visible.push(text);
@@ -97,6 +104,8 @@ class MemoryQueue implements ScopeQueue {
 
   close(): void {
     this.#closed = true;
+    // The deadline's message: the finishing step has run, it would find nothing to do.
+    for (const timer of this.#delayed) clearTimeout(timer);
     for (const waiter of this.#waiting.splice(0)) waiter(null);
   }
 }

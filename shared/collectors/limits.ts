@@ -49,6 +49,9 @@ export const DEFAULT_CONCURRENCY: ConcurrencyLimits = Object.freeze({
   awsPerAccountRegion: 8,
 });
 
+/** Resource Graph's per-user quota, as Microsoft's throttling guidance gives it (limits.md §2): a rate, not a concurrency. */
+export const RESOURCE_GRAPH_QUOTA = Object.freeze({ perWindow: 15, windowMs: 5000 });
+
 export type AwsApi = "eks" | "elb" | "ec2" | "sts";
 
 /** One limiter: a call waits for a slot (and for any hold) before it goes out. */

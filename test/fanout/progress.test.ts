@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { loadSettings } from "../../shared/config/settings.js";
+import { planSweep, scopeDelays } from "../../shared/fanout/orchestrator.js";
 import {
   advancePlan,
   allScopesReported,
@@ -57,5 +59,55 @@ describe("the completion check each worker makes", () => {
     await advancePlan(runs, plan, "finishing", new Date());
     expect(await allScopesReported(runs, RUN)).toBe(false);
     expect(await allScopesReported(runs, "00000000-0000-4000-8000-000000000000")).toBe(false);
+  });
+});
+
+describe("the planner's pacing of Azure scopes", () => {
+  it("lets out three Azure scopes per Resource Graph quota window (five queries each), AWS scopes at once", () => {
+    const azure = (i: number): ScopeSpec => ({
+      kind: "azure",
+      subscriptions: [`${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`],
+    });
+    const aws: ScopeSpec = { kind: "aws", roleArn: null, region: "us-east-1" };
+    expect(scopeDelays([...Array.from({ length: 7 }, (_, i) => azure(i)), aws, aws])).toEqual([
+      0, 0, 0, 5, 5, 5, 10, 0, 0,
+    ]);
+  });
+
+  it("sends each scope message with its delay, and the deadline's last", async () => {
+    const sent: { kind: string; delay: number }[] = [];
+    const subscriptions = Array.from(
+      { length: 4 },
+      (_, i) => `${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`,
+    );
+    const settings = loadSettings(
+      {
+        AUDIT_CLOUDS: "azure",
+        AUDIT_AZURE_SUBSCRIPTIONS: subscriptions.join(","),
+        AUDIT_FANOUT_MIN_SCOPES: "1",
+        AUDIT_FANOUT_SUBSCRIPTIONS_PER_SCOPE: "1",
+        AUDIT_QUEUE_CONNECTION_STRING: "UseDevelopmentStorage=true",
+      },
+      { localStoreDirectory: "/nonexistent" },
+    );
+    const plan = await planSweep(
+      {
+        settings,
+        queue: { target: "memory", send: async (m, delay = 0) => void sent.push({ kind: m.kind, delay }) },
+        runs: await createMemoryTable("runs"),
+        compose: () => Promise.reject(new Error("the planner composes nothing")),
+        clock: () => new Date("2026-12-01T10:00:00Z"),
+        log: { info: () => {}, warn: () => {}, error: () => {} },
+      },
+      "test",
+    );
+    expect(plan.mode).toBe("fan-out");
+    expect(
+      sent
+        .filter((m) => m.kind === "scope")
+        .map((m) => m.delay)
+        .sort(),
+    ).toEqual([0, 0, 0, 5]);
+    expect(sent.at(-1)).toEqual({ kind: "finish", delay: settings.fanOut.deadlineMinutes * 60 });
   });
 });
