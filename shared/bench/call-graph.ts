@@ -68,6 +68,8 @@ export function limitOf(limits: ConcurrencyLimits, key: string): number {
       return limits.resourceGraph;
     case "log-analytics":
       return limits.logAnalytics;
+    case "elbv2":
+      return limits.elb;
     case "eks":
     case "elb":
     case "ec2":
@@ -275,7 +277,7 @@ function awsCalls(b: Builder, account: Account, regions: readonly string[], opti
     const v2 = b.chain(
       pagesOf(state.loadBalancers.length, page),
       "elbv2.DescribeLoadBalancers",
-      awsBucket("elb", id, region),
+      awsBucket("elbv2", id, region),
       ENRICHMENT,
       [],
     );
@@ -288,7 +290,7 @@ function awsCalls(b: Builder, account: Account, regions: readonly string[], opti
     );
     const tags = [
       ...Array.from({ length: Math.ceil(state.loadBalancers.length / 20) }, () =>
-        b.add("elbv2.DescribeTags", awsBucket("elb", id, region), ENRICHMENT, [...v2, ...classic]),
+        b.add("elbv2.DescribeTags", awsBucket("elbv2", id, region), ENRICHMENT, [...v2, ...classic]),
       ),
       ...Array.from({ length: Math.ceil(state.classicLoadBalancers.length / 20) }, () =>
         b.add("elb.DescribeTags", awsBucket("elb", id, region), ENRICHMENT, [...v2, ...classic]),

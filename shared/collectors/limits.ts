@@ -22,7 +22,7 @@ export interface ConcurrencyLimits {
   readonly logAnalytics: number;
   /** EKS, every account-region together. */
   readonly eks: number;
-  /** Elastic Load Balancing (v2 and classic), every account-region together. */
+  /** Elastic Load Balancing, every account-region together: ELBv2 and classic ELB each (separate AWS buckets). */
   readonly elb: number;
   /** EC2 (DescribeSecurityGroups), every account-region together. */
   readonly ec2: number;
@@ -52,7 +52,8 @@ export const DEFAULT_CONCURRENCY: ConcurrencyLimits = Object.freeze({
 /** Resource Graph's per-user quota, as Microsoft's throttling guidance gives it (limits.md §2): a rate, not a concurrency. */
 export const RESOURCE_GRAPH_QUOTA = Object.freeze({ perWindow: 15, windowMs: 5000 });
 
-export type AwsApi = "eks" | "elb" | "ec2" | "sts";
+/** ELBv2 and classic ELB are separate APIs with separate AWS buckets: each gets the `elb` limit. */
+export type AwsApi = "eks" | "elbv2" | "elb" | "ec2" | "sts";
 
 /** One limiter: a call waits for a slot (and for any hold) before it goes out. */
 export interface CallLimiter {
@@ -136,7 +137,7 @@ export function createLimiterRegistry(overrides: Partial<ConcurrencyLimits> = {}
     aws: (api, account, region) =>
       limiter([
         [`aws|${account}|${region}`, limits.awsPerAccountRegion],
-        [api, limits[api]],
+        [api, limits[api === "elbv2" ? "elb" : api]],
       ]),
     peaks: () => peaks,
   };

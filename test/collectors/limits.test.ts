@@ -54,6 +54,16 @@ describe("the limiter registry", () => {
     expect(limiters.peaks().get("aws|111111111111|us-east-1")).toBe(2);
   });
 
+  it("gives ELBv2 and classic ELB a slot each (separate AWS buckets), with the same limit", async () => {
+    const limiters = createLimiterRegistry({ elb: 1 });
+    const { call, peak } = counter();
+    await Promise.all([
+      ...Array.from({ length: 3 }, () => limiters.aws("elbv2", "111111111111", "us-east-1").run(call(["all", "v2"]))),
+      ...Array.from({ length: 3 }, () => limiters.aws("elb", "111111111111", "eu-west-1").run(call(["all", "v1"]))),
+    ]);
+    expect([peak.get("v2"), peak.get("v1"), peak.get("all")]).toEqual([1, 1, 2]);
+  });
+
   it("holds a bucket's new calls until the hold ends, and no other bucket", async () => {
     const limiters = createLimiterRegistry();
     limiters.arm("A").holdUntil(Date.now() + 80);

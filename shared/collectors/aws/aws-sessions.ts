@@ -61,9 +61,9 @@ export interface AwsSessions {
   client<C>(service: AwsService, target: AwsAccountTarget, region: string, build: (config: AwsClientConfig) => C): C;
 }
 
-/** The regional services the collectors call; ELBv2 and classic ELB share the `elb` limit. */
+/** The regional services the collectors call. */
 export type AwsService = "eks" | "elbv2" | "elb" | "ec2";
-const API_OF: Readonly<Record<AwsService, AwsApi>> = { eks: "eks", elbv2: "elb", elb: "elb", ec2: "ec2" };
+const API_OF: Readonly<Record<AwsService, AwsApi>> = { eks: "eks", elbv2: "elbv2", elb: "elb", ec2: "ec2" };
 
 export const ROLE_SESSION_NAME = "cluster-audit";
 /** Refresh this long before expiry, so a long sweep never signs with credentials about to lapse. */
