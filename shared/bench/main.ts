@@ -7,8 +7,9 @@
  * RSS, the entry import time, rule evaluation on 10,000 clusters and the spike-detection quality.
  * It never fails on speed or score. Everything stays on loopback.
  *
- *   npm run bench -- [--latency-ms 100] [--workers 8] [--scale 1]
- *   (or CLUSTER_AUDIT_BENCH_LATENCY_MS, CLUSTER_AUDIT_BENCH_WORKERS, CLUSTER_AUDIT_BENCH_SCALE)
+ *   npm run bench -- [--latency-ms 100] [--workers 8] [--scale 1] [--concurrency eks=128,elb=64]
+ *                    [--only in-process|fan-out]
+ *   (or CLUSTER_AUDIT_BENCH_LATENCY_MS, _WORKERS, _SCALE, _CONCURRENCY; BENCH_PROF=<dir> profiles each sweep's process)
  */
 import { fork } from "node:child_process";
 import { readdirSync } from "node:fs";
