@@ -4,6 +4,7 @@ import type { Collector } from "../engine/ports.js";
 import type { Cloud } from "../model/cluster.js";
 import type { EntityTable } from "../store/entity-table.js";
 import type { AwsClientOverrides } from "./aws/aws-sdk.js";
+import type { ConcurrencyLimits, LimiterRegistry } from "./limits.js";
 
 /** Test and demo harnesses shorten retries; production keeps the SDK defaults. */
 export interface ClientTuning {
@@ -13,6 +14,8 @@ export interface ClientTuning {
     readonly maxRetryDelayInMs?: number;
   };
   readonly awsClientOverrides?: AwsClientOverrides;
+  /** Calls in flight per API and bucket, over `DEFAULT_CONCURRENCY` (the bench varies them). */
+  readonly concurrency?: Partial<ConcurrencyLimits>;
 }
 
 /** What the composition root hands every collector and report-sink factory: settings, credentials, tables. */
@@ -24,6 +27,8 @@ export interface CollectorEnvironment {
   readonly tables: (name: string) => Promise<EntityTable>;
   readonly clock: () => Date;
   readonly tuning: ClientTuning;
+  /** The run's shared limiters; a registration without one builds its own (`limitersFor`). */
+  readonly limiters?: LimiterRegistry;
 }
 
 /** One line in `collectors/index.ts`: builds its collector, or returns null when settings leave it off. */

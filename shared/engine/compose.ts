@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { type CachedCredential, cachedCredential } from "../collectors/azure/cached-credential.js";
 import { COLLECTORS } from "../collectors/index.js";
+import { createLimiterRegistry } from "../collectors/limits.js";
 import type { ClientTuning, CollectorEnvironment, CollectorRegistration } from "../collectors/registry.js";
 import type { Settings } from "../config/settings.js";
 import { ConfigError } from "../errors.js";
@@ -69,6 +70,8 @@ export async function composeAudit(settings: Settings, options: ComposeOptions =
       ...(options.armRetry ? { armRetry: options.armRetry } : {}),
       ...(options.awsClientOverrides ? { awsClientOverrides: options.awsClientOverrides } : {}),
     },
+    // One registry per run: every collector's clients share the per-API and per-bucket limits.
+    limiters: createLimiterRegistry(options.concurrency),
   };
   const built = await Promise.all((options.collectors ?? COLLECTORS).map((r) => r.create(environment)));
   const collectors = built.filter((c): c is Collector => c !== null);

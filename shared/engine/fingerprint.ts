@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Cloud } from "../model/inventory.js";
 
 /**
@@ -17,5 +17,6 @@ export function fingerprintOf(parts: {
   const material = [parts.ruleId, parts.cloud, fold(parts.scope), fold(parts.clusterId ?? ""), parts.subject].join(
     "\u0000",
   );
-  return createHash("sha256").update(material).digest("hex").slice(0, 40);
+  // The one-shot hash: the same digest as createHash("sha256"), without a Hash object per finding.
+  return hash("sha256", material, "hex").slice(0, 40);
 }

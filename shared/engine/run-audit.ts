@@ -196,12 +196,13 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
 
   let notified = 0;
   const deliveredKeys = new Set<string>();
+  // One report view of the findings, for the report sinks and the returned report (a large sweep has tens of thousands).
+  const reportFindings = findings.map(reportFinding);
   if (loaded.ok) {
     // The intents land with the rows before anything is sent: a crash after this point loses nothing.
     progress(`writing ${rows.length} finding(s) to ${deps.store.target}`);
     const saved = await deps.store.saveFindings(rows, run);
     sinks.push(saved);
-    const reportFindings = findings.map(reportFinding);
     const reports = Promise.all(
       (deps.reportSinks ?? []).map((sink) =>
         sink.write({ findings: reportFindings, inventory, run }).catch(
@@ -306,7 +307,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
       ...(deps.mutes?.status ? { mutes: deps.mutes.status(now) } : {}),
       delivered: sinks.every((s) => s.ok),
     },
-    findings: findings.map(reportFinding),
+    findings: reportFindings,
   };
 }
 

@@ -65,6 +65,8 @@ export interface ArmFake extends RunningServer {
   readonly resourceGraphRequests: readonly ResourceGraphRequest[];
   /** Requests that reached a route (throttled and refused ones included). */
   calls(route: ArmRoute): number;
+  /** The most requests answered at once, at most (checks the product's limiters). */
+  maxConcurrent(): number;
 }
 
 const SUBSCRIPTION_SCOPED =
@@ -440,16 +442,18 @@ export async function startArmFake(
   };
 
   const latency = options.latencyMs ?? 0;
-  const delayed =
-    latency > 0
-      ? (request: IncomingMessage, body: string, response: ServerResponse) =>
-          new Promise<void>((resolve) =>
-            setTimeout(() => {
-              handler(request, body, response);
-              resolve();
-            }, latency),
-          )
-      : handler;
+  let running = 0;
+  let peak = 0;
+  const delayed = async (request: IncomingMessage, body: string, response: ServerResponse): Promise<void> => {
+    running += 1;
+    peak = Math.max(peak, running);
+    try {
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      handler(request, body, response);
+    } finally {
+      running -= 1;
+    }
+  };
   const server = await startLoopbackServer(delayed, tls);
   base = server.url;
   return {
@@ -457,6 +461,7 @@ export async function startArmFake(
     requests,
     resourceGraphRequests,
     calls: (route) => requests.filter((r) => r.route === route).length,
+    maxConcurrent: () => peak,
   };
 }
 

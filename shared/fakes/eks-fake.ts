@@ -88,12 +88,16 @@ export interface EksFakeOptions {
   readonly pageSize?: number;
   readonly credentialLifetimeSeconds?: number;
   readonly clock?: () => Date;
+  /** Added before every answer, to model a network round trip (the bench uses it). */
+  readonly latencyMs?: number;
 }
 
 export interface EksFake extends RunningServer {
   readonly requests: readonly EksFakeRequest[];
   /** Temporary access key IDs handed out by AssumeRole*, with the account each one acts as. */
   readonly issuedKeys: ReadonlyMap<string, string>;
+  /** The most requests answered at once, overall and in any one account-region (checks the product's limiters). */
+  maxConcurrent(): { readonly total: number; readonly perAccountRegion: number };
 }
 
 interface Caller {
@@ -385,8 +389,30 @@ export async function startEksFake(estate: EksEstate, options: EksFakeOptions = 
     response.end(reply.body);
   };
 
-  const server = await startLoopbackServer(handler);
-  return { ...server, requests, issuedKeys };
+  const latency = options.latencyMs ?? 0;
+  const running = new Map<string, number>();
+  let total = 0;
+  const peak = { total: 0, perAccountRegion: 0 };
+  const delayed = async (request: IncomingMessage, body: string, response: ServerResponse): Promise<void> => {
+    const scope = SIGV4_SCOPE.exec(request.headers.authorization ?? "");
+    const key = scope?.[1] ?? "";
+    const account =
+      issued.get(key)?.accountId ?? estate.accounts.find((a) => a.accessKeyIds.includes(key))?.accountId ?? "";
+    const place = `${account}|${scope?.[2] ?? ""}`;
+    total += 1;
+    running.set(place, (running.get(place) ?? 0) + 1);
+    peak.total = Math.max(peak.total, total);
+    peak.perAccountRegion = Math.max(peak.perAccountRegion, running.get(place) ?? 0);
+    try {
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      handler(request, body, response);
+    } finally {
+      total -= 1;
+      running.set(place, (running.get(place) ?? 1) - 1);
+    }
+  };
+  const server = await startLoopbackServer(delayed);
+  return { ...server, requests, issuedKeys, maxConcurrent: () => ({ ...peak }) };
 }
 
 /** The EKS operation name behind a path, for realistic access-denied messages. */

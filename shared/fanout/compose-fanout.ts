@@ -24,7 +24,7 @@ export async function composeFanOut(settings: Settings, options: ComposeOptions 
     }
     return shared;
   };
-  const queue = createScopeQueue(settings, credential);
+  const queue = await createScopeQueue(settings, credential);
   if (!queue) return null;
   const tables = options.tables ?? (await configuredTables(settings, credential));
   const runs = await tables(settings.runsTable);

@@ -8,6 +8,7 @@
  * Small sweeps run in-process, as before.
  */
 import { randomUUID } from "node:crypto";
+import { RESOURCE_GRAPH_QUOTA } from "../collectors/limits.js";
 import type { CollectorRegistration } from "../collectors/registry.js";
 import type { Settings } from "../config/settings.js";
 import type { ComposedAudit } from "../engine/compose.js";
@@ -19,7 +20,15 @@ import type { Rule } from "../model/rule.js";
 import { auditBlindSpot } from "../rules/audit-blind-spot/audit-blind-spot.js";
 import type { EntityTable } from "../store/entity-table.js";
 import type { FanOutMessage } from "./messages.js";
-import { advancePlan, type Plan, plannedScopes, readProgress, reportScope, writePlan } from "./progress.js";
+import {
+  advancePlan,
+  allScopesReported,
+  type Plan,
+  plannedScopes,
+  readProgress,
+  reportScope,
+  writePlan,
+} from "./progress.js";
 import type { ScopeQueue } from "./scope-queue.js";
 import { historyScopesOf, planScopes, type ScopeSpec, settingsForScope } from "./scopes.js";
 
@@ -46,6 +55,23 @@ export type SweepPlan =
 /** A finishing step that claimed the sweep this long ago without finishing is taken to have crashed. */
 const STALE_CLAIM_MS = 5 * 60_000;
 const MAX_IN_FLIGHT_SENDS = 16;
+
+/** Resource Graph queries one Azure scope's audit makes: the four AKS queries and the workspace lookup. */
+const RESOURCE_GRAPH_QUERIES_PER_SCOPE = 5;
+
+/**
+ * Seconds before each scope's message becomes visible. The Resource Graph quota (about 15 queries per
+ * 5 seconds) belongs to the identity, which every worker shares, on any instance: Azure scopes are let
+ * out a quota window's worth at a time (Microsoft's guidance: stagger, do not send all at once), instead
+ * of all at once into 429s. AWS scopes have no shared quota and go at once.
+ */
+export function scopeDelays(scopes: readonly ScopeSpec[]): number[] {
+  const perWindow = Math.max(1, Math.floor(RESOURCE_GRAPH_QUOTA.perWindow / RESOURCE_GRAPH_QUERIES_PER_SCOPE));
+  let azure = 0;
+  return scopes.map((scope) =>
+    scope.kind === "azure" ? Math.floor(azure++ / perWindow) * (RESOURCE_GRAPH_QUOTA.windowMs / 1000) : 0,
+  );
+}
 
 /** Plans the sweep: below the threshold it runs in-process; above it, one queue message per scope. */
 export async function planSweep(deps: FanOutDeps, trigger: string): Promise<SweepPlan> {
@@ -88,11 +114,12 @@ export async function planSweep(deps: FanOutDeps, trigger: string): Promise<Swee
     discovery,
     discoveryError,
   });
-  const queue = [...scopes];
+  const delays = scopeDelays(scopes);
+  const queue = scopes.map((scope, i) => ({ scope, delay: delays[i] ?? 0 }));
   await Promise.all(
     Array.from({ length: Math.min(MAX_IN_FLIGHT_SENDS, queue.length) }, async () => {
-      for (let scope = queue.shift(); scope; scope = queue.shift())
-        await deps.queue.send({ v: 1, kind: "scope", runId, scope });
+      for (let next = queue.shift(); next; next = queue.shift())
+        await deps.queue.send({ v: 1, kind: "scope", runId, scope: next.scope }, next.delay);
     }),
   );
   // The deadline: the finishing step runs then whatever the workers did.
@@ -102,8 +129,7 @@ export async function planSweep(deps: FanOutDeps, trigger: string): Promise<Swee
 }
 
 async function finishIfComplete(deps: FanOutDeps, runId: string): Promise<void> {
-  const { plan, reports } = await readProgress(deps.runs, runId);
-  if (plan?.state === "planned" && plan.scopes.every((s) => reports.has(s.key)))
+  if (await allScopesReported(deps.runs, runId))
     await deps.queue.send({ v: 1, kind: "finish", runId, reason: "complete" });
 }
 

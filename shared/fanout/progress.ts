@@ -135,6 +135,25 @@ export async function readProgress(
   return { plan, reports };
 }
 
+/**
+ * Whether every planned scope has reported, for the check each worker makes after its own report.
+ * It reads the plan's state and scope count and only the keys of the report rows: not their gaps and
+ * counts, nor the plan's scope list, so the checks of a sweep of n scopes move O(n²) keys, not O(n²) rows.
+ */
+export async function allScopesReported(runs: EntityTable, runId: string): Promise<boolean> {
+  let planned: number | null = null;
+  let open = false;
+  const reported = new Set<string>();
+  for await (const row of runs.list({ partitionKey: partitionOf(runId), select: ["state", "scopeCount"] })) {
+    if (row.rowKey === PLAN) {
+      open = row.state !== "finished" && row.state !== "finishing";
+      planned = typeof row.scopeCount === "number" ? row.scopeCount : null;
+    } else reported.add(row.rowKey);
+  }
+  // Workers report only their own planned scope (one row each, a retry upserts it): counting is enough.
+  return open && planned !== null && reported.size >= planned;
+}
+
 /** Claims or completes the sweep; null when another finisher got there first. */
 export async function advancePlan(
   runs: EntityTable,

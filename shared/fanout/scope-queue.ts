@@ -1,5 +1,4 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { QueueClient } from "@azure/storage-queue";
 import type { Settings } from "../config/settings.js";
 import { encodeMessage, type FanOutMessage } from "./messages.js";
 
@@ -12,11 +11,18 @@ export interface ScopeQueue {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
-/** The scope queue of the function's storage account (managed identity), or of a connection string (Azurite). */
-export function createScopeQueue(settings: Settings, credential: () => TokenCredential): ScopeQueue | null {
+/**
+ * The scope queue of the function's storage account (managed identity), or of a connection string (Azurite).
+ * The Storage SDK is imported here, on first use, not when the function's module loads (cold start).
+ */
+export async function createScopeQueue(
+  settings: Settings,
+  credential: () => TokenCredential,
+): Promise<ScopeQueue | null> {
   const queue = settings.fanOut.queue;
   if (!queue) return null;
-  let client: QueueClient;
+  const { QueueClient } = await import("@azure/storage-queue");
+  let client: InstanceType<typeof QueueClient>;
   if (queue.kind === "endpoint") {
     client = new QueueClient(`${queue.endpoint}/${settings.fanOut.queueName}`, credential());
   } else {

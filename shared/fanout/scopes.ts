@@ -4,7 +4,7 @@
  * or one AWS account-region.
  */
 
-import { awsAccountTargets } from "../collectors/aws/aws-sdk.js";
+import { awsAccountTargets } from "../collectors/aws/aws-targets.js";
 import type { Settings } from "../config/settings.js";
 
 export type ScopeSpec =

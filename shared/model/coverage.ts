@@ -70,13 +70,36 @@ function contains(
   return true;
 }
 
+type Area = { readonly cloud: Cloud; readonly scope: string };
+const byScope = new WeakMap<readonly Area[], { readonly length: number; readonly index: Map<string, Area[]> }>();
+
+/**
+ * The entries of `list` in the place's scope (a superset: scopes compared lower-cased), so a lookup
+ * per finding does not scan every entry of a large estate. Indexed once per list, keyed by the list.
+ */
+function inScope<T extends Area>(list: readonly T[], place: Placement): readonly T[] {
+  let entry = byScope.get(list);
+  if (!entry || entry.length !== list.length) {
+    const index = new Map<string, Area[]>();
+    for (const area of list) {
+      const key = `${area.cloud}|${area.scope.toLowerCase()}`;
+      const bucket = index.get(key);
+      if (bucket) bucket.push(area);
+      else index.set(key, [area]);
+    }
+    entry = { length: list.length, index };
+    byScope.set(list, entry);
+  }
+  return (entry.index.get(`${place.cloud}|${place.scope.toLowerCase()}`) ?? []) as T[];
+}
+
 export function isCovered(coverage: readonly CoverageEntry[], place: Placement, source: DataSource): boolean {
-  return coverage.some((entry) => entry.source === source && contains(entry, place));
+  return inScope(coverage, place).some((entry) => entry.source === source && contains(entry, place));
 }
 
 /** A gap withholds its own source, and a `clusters` gap withholds everything in its area. */
 export function isWithheld(gaps: readonly CollectionGap[], place: Placement, sources: readonly DataSource[]): boolean {
-  return gaps.some((gap) => {
+  return inScope(gaps, place).some((gap) => {
     const source = gap.source ?? DATA_SOURCES.clusters;
     return (source === DATA_SOURCES.clusters || sources.includes(source)) && contains(gap, place);
   });

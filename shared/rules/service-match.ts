@@ -1,6 +1,7 @@
-import { type ClusterRecord, sameResourceId } from "../model/cluster.js";
+import type { ClusterRecord } from "../model/cluster.js";
 import type { ServiceExposure } from "../model/exposure.js";
 import type { Inventory, KubeService } from "../model/inventory.js";
+import { onClusterOf } from "./support.js";
 
 /** How a kind of Service is recognised (an Istio gateway, a dashboard), from a data file. */
 export interface ServiceMatcher {
@@ -49,16 +50,14 @@ export function matchExposedServices(
   cluster: ClusterRecord,
   matcher: CompiledMatcher,
 ): MatchedService[] {
-  const onCluster = (id: string) => sameResourceId(cluster.cloud, id, cluster.id);
   const services = new Map<string, KubeService>(
-    inventory.services.filter((s) => onCluster(s.clusterId)).map((s) => [`${s.namespace}/${s.name}`, s]),
+    onClusterOf(inventory.services, cluster).map((s) => [`${s.namespace}/${s.name}`, s]),
   );
   const groups = new Map<
     string,
     { namespace: string; name: string; matchedBy: string; exposures: ServiceExposure[] }
   >();
-  for (const exposure of inventory.exposures) {
-    if (!onCluster(exposure.clusterId)) continue;
+  for (const exposure of onClusterOf(inventory.exposures, cluster)) {
     const key = `${exposure.namespace}/${exposure.serviceName}`;
     const matchedBy = matcher.match(exposure.namespace, exposure.serviceName, services.get(key));
     if (!matchedBy) continue;

@@ -1,10 +1,48 @@
 /** Small helpers the rules share: where a cluster sits, and the GPU escalation. */
-import type { ClusterRecord } from "../model/cluster.js";
+import { type ClusterRecord, sameResourceId } from "../model/cluster.js";
 import { type DataSource, isCovered } from "../model/coverage.js";
 import type { Evidence, Severity } from "../model/finding.js";
 import { raiseSeverity } from "../model/finding.js";
 import type { Inventory } from "../model/inventory.js";
 import type { Verdict } from "../model/rule.js";
+
+const lowerIds = new WeakMap<ClusterRecord, string>();
+const byCluster = new WeakMap<
+  readonly unknown[],
+  { readonly length: number; readonly index: Map<string, unknown[]> }
+>();
+
+/**
+ * The items of `list` that sit on this cluster, in list order: what
+ * `list.filter((x) => sameResourceId(cluster.cloud, x.clusterId, cluster.id))` returns, without
+ * scanning the whole list for every cluster. The index is built once per list (keyed by the list
+ * itself, so rules stay pure), on lower-cased IDs; the exact comparison then runs on the few candidates.
+ */
+export function onClusterOf<T extends { readonly clusterId: string | null }>(
+  list: readonly T[],
+  cluster: ClusterRecord,
+): T[] {
+  let entry = byCluster.get(list);
+  if (!entry || entry.length !== list.length) {
+    const index = new Map<string, unknown[]>();
+    for (const item of list) {
+      if (item.clusterId === null) continue;
+      const key = item.clusterId.toLowerCase();
+      const bucket = index.get(key);
+      if (bucket) bucket.push(item);
+      else index.set(key, [item]);
+    }
+    entry = { length: list.length, index };
+    byCluster.set(list, entry);
+  }
+  let key = lowerIds.get(cluster);
+  if (key === undefined) {
+    key = cluster.id.toLowerCase();
+    lowerIds.set(cluster, key);
+  }
+  const candidates = (entry.index.get(key) ?? []) as T[];
+  return candidates.filter((item) => sameResourceId(cluster.cloud, item.clusterId, cluster.id));
+}
 
 /** The verdict fields that place it on a cluster. */
 export function onCluster(

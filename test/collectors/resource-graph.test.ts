@@ -5,6 +5,7 @@ import {
   ResourceGraphIncompleteError,
   type ResourceGraphReaderOptions,
 } from "../../shared/collectors/azure/resource-graph.js";
+import { createLimiterRegistry } from "../../shared/collectors/limits.js";
 import { AZURE_CLOUDS } from "../../shared/config/azure-clouds.js";
 import { type ArmFake, type ArmFakeOptions, startArmFake } from "../../shared/fakes/arm-fake.js";
 import { type Estate, estateSchema } from "../../shared/fakes/estate.js";
@@ -86,7 +87,8 @@ describe("the Resource Graph reader (real ResourceGraphClient 5.x against the fa
     expect(fake?.calls("resource-graph")).toBe(0);
     const rows = await all(query(QUERY, [sub(0), sub(1), sub(2), sub(3), sub(4), sub(0).toUpperCase()]));
     expect(rows).toHaveLength(5);
-    expect(fake?.resourceGraphRequests.map((r) => r.subscriptions?.length)).toEqual([2, 2, 1]);
+    // Batches go out together, so they may arrive in any order.
+    expect(fake?.resourceGraphRequests.map((r) => r.subscriptions?.length).sort()).toEqual([1, 2, 2]);
     const capped = createResourceGraphReader(staticCredential(), {
       endpoint: fake?.url ?? "",
       audience: ARM_AUDIENCE,
@@ -99,6 +101,19 @@ describe("the Resource Graph reader (real ResourceGraphClient 5.x against the fa
       ),
     );
     expect(fake?.resourceGraphRequests.slice(3).map((r) => r.subscriptions?.length)).toEqual([1000, 1]);
+  });
+
+  it("reads the batches of a query at once, within the run's Resource Graph limit, and yields them in order", async () => {
+    const query = await reader(
+      estate(6, () => 1),
+      { latencyMs: 40 },
+      { batchSize: 1, limiters: createLimiterRegistry({ resourceGraph: 4 }) },
+    );
+    const rows = await all(query(QUERY, [0, 1, 2, 3, 4, 5].map(sub)));
+    expect(rows.map((r) => String(r.subscriptionId))).toEqual([0, 1, 2, 3, 4, 5].map(sub));
+    // One request per batch, four in flight at once: not one after another, and not over the limit.
+    expect(fake?.calls("resource-graph")).toBe(6);
+    expect(fake?.maxConcurrent()).toBe(4);
   });
 
   it("retries a 429 with Retry-After", async () => {

@@ -34,7 +34,9 @@ export const fastRetry = () => ({ retryStrategy: new ConfiguredRetryStrategy(4, 
  * Registers hooks that give each test a clean AWS environment with these ambient keys, and
  * returns a starter for fakes that points every SDK service variable at the fake.
  */
-export function useAwsFake(ambientKey: string): (estate: EksEstateInput, pageSize?: number) => Promise<EksFake> {
+export function useAwsFake(
+  ambientKey: string,
+): (estate: EksEstateInput, pageSize?: number, latencyMs?: number) => Promise<EksFake> {
   let saved: Record<string, string | undefined> = {};
   const fakes: EksFake[] = [];
   const noAwsFiles = join(mkdtempSync(join(tmpdir(), "aws-test-")), "absent");
@@ -56,8 +58,8 @@ export function useAwsFake(ambientKey: string): (estate: EksEstateInput, pageSiz
     }
     await Promise.all(fakes.splice(0).map((f) => f.close()));
   });
-  return async (estate, pageSize = 2) => {
-    const fake = await startEksFake(eksEstateSchema.parse(estate), { pageSize });
+  return async (estate, pageSize = 2, latencyMs = 0) => {
+    const fake = await startEksFake(eksEstateSchema.parse(estate), { pageSize, latencyMs });
     fakes.push(fake);
     for (const name of [
       "AWS_ENDPOINT_URL_EKS",

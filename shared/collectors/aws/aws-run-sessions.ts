@@ -5,6 +5,7 @@
  * collector one shared set of sessions per run (one credential resolution per account) without
  * a module-level client: another composition, or another test, gets sessions of its own.
  */
+import { limitersFor } from "../limits.js";
 import type { CollectorEnvironment } from "../registry.js";
 import { type AwsSessions, createAwsSessions } from "./aws-sessions.js";
 
@@ -29,6 +30,7 @@ export function awsSessionsFor(environment: CollectorEnvironment): AwsSessions {
           }
         : {}),
       ...(tuning.awsClientOverrides ? { clientOverrides: tuning.awsClientOverrides } : {}),
+      limiters: limitersFor(environment),
     });
     sessionsByEnvironment.set(environment, sessions);
   }

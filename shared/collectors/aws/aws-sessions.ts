@@ -7,15 +7,17 @@
  * their clients from here, so a second reader never costs a second AssumeRole.
  */
 
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { EKSClientConfig } from "@aws-sdk/client-eks";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from "@aws-sdk/credential-providers";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { type AwsApi, type CallLimiter, type LimiterRegistry, retryAfterMs } from "../limits.js";
+import { AMBIENT_KEY, type AwsAccountTarget, awsAccountTargets, targetKey } from "./aws-targets.js";
 import { ALWAYS_ENABLED_REGION, partitionOfArn } from "./partitions.js";
 
-/** One AWS account to audit: a role to assume, or whatever credentials the environment holds. */
-export type AwsAccountTarget =
-  | { readonly kind: "role"; readonly roleArn: string; readonly accountId: string }
-  | { readonly kind: "ambient" };
+export { type AwsAccountTarget, awsAccountTargets, targetKey };
 
 export type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
 export type AwsCredentialProvider = () => Promise<AwsCredentials>;
@@ -27,6 +29,8 @@ export type AwsClientOverrides = Pick<EKSClientConfig, "maxAttempts" | "retryStr
 export interface AwsClientConfig extends AwsClientOverrides {
   readonly region: string;
   readonly credentials: AwsCredentialProvider;
+  /** With limiters: the run's shared sockets, behind the limiter of the client's API and account-region. */
+  readonly requestHandler?: NodeHttpHandler;
 }
 
 export interface AwsSessionOptions {
@@ -38,7 +42,13 @@ export interface AwsSessionOptions {
   readonly clientOverrides?: AwsClientOverrides;
   /** STS region; default: the partition's always-enabled region (roles) or AWS_REGION / us-east-1 (ambient). */
   readonly stsRegion?: string;
+  /** The run's limiters: every request (STS included) takes a slot of its API and of its account-region. */
+  readonly limiters?: LimiterRegistry;
+  /** SDK clients kept for reuse, most recently used (default 256). */
+  readonly maxClients?: number;
 }
+
+export const DEFAULT_MAX_CLIENTS = 256;
 
 export interface AwsSessions {
   /** One target per configured role ARN, or the single ambient target. */
@@ -48,29 +58,16 @@ export interface AwsSessions {
   /** The target whose session reaches this account: its role, or the ambient identity. */
   targetFor(accountId: string): AwsAccountTarget | null;
   /** One client per service, target and region, built on first use with the target's shared credentials. */
-  client<C>(service: string, target: AwsAccountTarget, region: string, build: (config: AwsClientConfig) => C): C;
+  client<C>(service: AwsService, target: AwsAccountTarget, region: string, build: (config: AwsClientConfig) => C): C;
 }
+
+/** The regional services the collectors call. */
+export type AwsService = "eks" | "elbv2" | "elb" | "ec2";
+const API_OF: Readonly<Record<AwsService, AwsApi>> = { eks: "eks", elbv2: "elbv2", elb: "elb", ec2: "ec2" };
 
 export const ROLE_SESSION_NAME = "cluster-audit";
 /** Refresh this long before expiry, so a long sweep never signs with credentials about to lapse. */
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
-
-const ROLE_ARN_ACCOUNT = /^arn:aws[\w-]*:iam::(\d{12}):role\//;
-const AMBIENT_KEY = "ambient";
-
-/** One target per role ARN (deduplicated), or a single ambient target when there are none. */
-export function awsAccountTargets(roleArns: readonly string[]): AwsAccountTarget[] {
-  if (roleArns.length === 0) return [{ kind: "ambient" }];
-  const targets: AwsAccountTarget[] = [];
-  for (const roleArn of new Set(roleArns.map((arn) => arn.trim()).filter(Boolean))) {
-    const accountId = ROLE_ARN_ACCOUNT.exec(roleArn)?.[1];
-    if (accountId === undefined) throw new TypeError(`not an IAM role ARN: ${roleArn.slice(0, 120)}`);
-    targets.push({ kind: "role", roleArn, accountId });
-  }
-  return targets;
-}
-
-export const targetKey = (target: AwsAccountTarget): string => (target.kind === "role" ? target.roleArn : AMBIENT_KEY);
 
 /**
  * Shares one set of credentials between all clients of a target and fetches new ones
@@ -95,6 +92,32 @@ export function memoizeCredentials(provider: AwsCredentialProvider): AwsCredenti
   };
 }
 
+/**
+ * The SDK's Node handler with each attempt inside a limiter slot (the retry strategy's wait is
+ * outside it), and a throttle's Retry-After holding the bucket: the standard retry strategy caps
+ * a hinted wait at its backoff + 5 s, so the hold is what makes a longer hint count.
+ */
+class LimitedHttpHandler extends NodeHttpHandler {
+  readonly #limiter: CallLimiter;
+
+  constructor(limiter: CallLimiter, agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent }) {
+    super(agents);
+    this.#limiter = limiter;
+  }
+
+  override handle(...args: Parameters<NodeHttpHandler["handle"]>): ReturnType<NodeHttpHandler["handle"]> {
+    return this.#limiter.run(async () => {
+      const answer = await super.handle(...args);
+      const { statusCode, headers } = answer.response;
+      if (statusCode === 429 || statusCode === 503) {
+        const wait = retryAfterMs((name) => headers[name]);
+        if (wait !== null) this.#limiter.holdUntil(Date.now() + wait);
+      }
+      return answer;
+    });
+  }
+}
+
 export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
   const { webIdentityAudience, getWebIdentityToken } = options;
   if (webIdentityAudience !== null && getWebIdentityToken === undefined)
@@ -103,12 +126,25 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
   const targets = awsAccountTargets(options.roleArns);
   const providers = new Map<string, AwsCredentialProvider>();
   const clients = new Map<string, unknown>();
+  const maxClients = Math.max(1, options.maxClients ?? DEFAULT_MAX_CLIENTS);
   const ambientRegion = options.stsRegion ?? process.env.AWS_REGION ?? ALWAYS_ENABLED_REGION.aws;
   let ambientSts: STSClient | undefined;
+  const { limiters } = options;
+  // One pool of keep-alive sockets for every client of the run (not one per client): sockets as many as calls in flight.
+  const agentOptions = limiters
+    ? { keepAlive: true, maxSockets: Math.max(limiters.limits.eks, limiters.limits.elb, limiters.limits.ec2) }
+    : undefined;
+  const agents = agentOptions
+    ? { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) }
+    : undefined;
+  const handlerFor = (api: AwsApi, account: string, region: string): { requestHandler?: NodeHttpHandler } =>
+    limiters && agents ? { requestHandler: new LimitedHttpHandler(limiters.aws(api, account, region), agents) } : {};
 
   const roleProvider = (roleArn: string): AwsCredentialProvider => {
     // Pinned to an always-enabled region: an STS call routed to a disabled opt-in region would fail.
-    const clientConfig = { region: options.stsRegion ?? ALWAYS_ENABLED_REGION[partitionOfArn(roleArn)], ...overrides };
+    const stsRegion = options.stsRegion ?? ALWAYS_ENABLED_REGION[partitionOfArn(roleArn)];
+    // STS answers for the calling (hub) identity, whatever account the role is in.
+    const clientConfig = { region: stsRegion, ...overrides, ...handlerFor("sts", "sts", stsRegion) };
     if (getWebIdentityToken) {
       // fromWebToken takes a fixed token, so build it anew on each refresh with a fresh Entra token.
       return memoizeCredentials(async () =>
@@ -136,7 +172,11 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
       provider =
         target.kind === "role"
           ? roleProvider(target.roleArn)
-          : memoizeCredentials(fromNodeProviderChain({ clientConfig: { region: ambientRegion, ...overrides } }));
+          : memoizeCredentials(
+              fromNodeProviderChain({
+                clientConfig: { region: ambientRegion, ...overrides, ...handlerFor("sts", "sts", ambientRegion) },
+              }),
+            );
       providers.set(key, provider);
     }
     return provider;
@@ -153,7 +193,12 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
         await credentials(target)();
         return target.accountId;
       }
-      ambientSts ??= new STSClient({ region: ambientRegion, ...overrides, credentials: credentials(target) });
+      ambientSts ??= new STSClient({
+        region: ambientRegion,
+        ...overrides,
+        ...handlerFor("sts", "sts", ambientRegion),
+        credentials: credentials(target),
+      });
       const identity = await ambientSts.send(new GetCallerIdentityCommand({}));
       if (!identity.Account) throw new Error("STS GetCallerIdentity returned no account ID");
       return identity.Account;
@@ -165,9 +210,25 @@ export function createAwsSessions(options: AwsSessionOptions): AwsSessions {
     client(service, target, region, build) {
       const key = `${service}|${targetKey(target)}|${region}`;
       let client = clients.get(key) as ReturnType<typeof build> | undefined;
-      if (client === undefined) {
-        client = build({ region, ...overrides, credentials: credentials(target) });
+      if (client !== undefined) {
+        // Most recently used last: the oldest idle client goes first.
+        clients.delete(key);
         clients.set(key, client);
+      } else {
+        const account = target.kind === "role" ? target.accountId : AMBIENT_KEY;
+        client = build({
+          region,
+          ...overrides,
+          ...handlerFor(API_OF[service], account, region),
+          credentials: credentials(target),
+        });
+        clients.set(key, client);
+        // A client costs about 20 KB and a sweep touches every account-region of four services: keep the
+        // recent ones only. One evicted while in use keeps working; the next call there builds another.
+        for (const oldest of clients.keys()) {
+          if (clients.size <= maxClients) break;
+          clients.delete(oldest);
+        }
       }
       return client;
     },

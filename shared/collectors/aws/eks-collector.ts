@@ -54,7 +54,7 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
       const regions = [...new Set(options.regions)];
       const targets = [...new Map(options.accounts.map((t) => [targetKey(t), t])).values()];
       const accountLimit = pLimit(concurrency);
-      // Separate limiters: a region task waits on its describes, so they must not share slots.
+      // Separate limiters: listings and describes never wait on each other's slots.
       const regionLimit = pLimit(concurrency);
       const clusterLimit = pLimit(concurrency);
 
@@ -103,13 +103,19 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
         try {
           const names: string[] = [];
           for await (const ng of reader.listNodegroups(target, region, name)) names.push(ng);
-          for (const ng of names) {
-            try {
-              nodegroups.push(await reader.describeNodegroup(target, region, name, ng));
-            } catch (error) {
-              gaps.push(gap(withId, "describe-eks-nodegroup", error));
-            }
-          }
+          // Node groups are independent reads: all at once (the transport's limiters pace them), kept in listed order.
+          const described = await Promise.all(
+            names.map((ng) =>
+              reader.describeNodegroup(target, region, name, ng).then(
+                (nodegroup) => nodegroup,
+                (error: unknown) => {
+                  gaps.push(gap(withId, "describe-eks-nodegroup", error));
+                  return null;
+                },
+              ),
+            ),
+          );
+          for (const nodegroup of described) if (nodegroup) nodegroups.push(nodegroup);
         } catch (error) {
           gaps.push(gap(withId, "list-eks-nodegroups", error));
         }
@@ -121,28 +127,31 @@ export function createEksCollector(reader: EksReader, options: EksCollectorOptio
       const listedSomewhere = new Set<ResolvedAccount>();
       const perRegion = await Promise.all(
         accounts.flatMap((account) =>
-          regions.map((region) =>
-            regionLimit(async (): Promise<(ClusterRecord | null)[]> => {
-              const names: string[] = [];
+          regions.map(async (region): Promise<(ClusterRecord | null)[]> => {
+            // The region's slot covers its listing only: waiting on its describes would hold it idle.
+            const names = await regionLimit(async (): Promise<string[] | null> => {
+              const listed: string[] = [];
               try {
-                for await (const name of reader.listClusters(account.target, region)) names.push(name);
+                for await (const name of reader.listClusters(account.target, region)) listed.push(name);
               } catch (error) {
                 // Half a listing would look like deleted clusters; keep none and report the gap.
                 gaps.push(gap({ scope: account.accountId, region }, "list-eks-clusters", error));
-                return [];
+                return null;
               }
-              listedSomewhere.add(account);
-              coverage.push({
-                cloud: "aws",
-                scope: account.accountId,
-                region,
-                clusterId: null,
-                source: DATA_SOURCES.clusters,
-              });
-              progress(`aws: ${account.accountId}/${region}: ${names.length} EKS cluster(s)`);
-              return Promise.all(names.map((name) => clusterLimit(() => describeOne(account, region, name))));
-            }),
-          ),
+              return listed;
+            });
+            if (names === null) return [];
+            listedSomewhere.add(account);
+            coverage.push({
+              cloud: "aws",
+              scope: account.accountId,
+              region,
+              clusterId: null,
+              source: DATA_SOURCES.clusters,
+            });
+            progress(`aws: ${account.accountId}/${region}: ${names.length} EKS cluster(s)`);
+            return Promise.all(names.map((name) => clusterLimit(() => describeOne(account, region, name))));
+          }),
         ),
       );
       for (const account of accounts) {

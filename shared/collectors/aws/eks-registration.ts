@@ -1,3 +1,4 @@
+import { limitersFor } from "../limits.js";
 import type { CollectorRegistration } from "../registry.js";
 
 /** EKS clusters and node groups per account and region. */
@@ -15,6 +16,8 @@ export const eksRegistration: CollectorRegistration = {
     return createEksCollector(createAwsEksReader(sessions), {
       accounts: sessions.targets,
       regions: environment.settings.aws.regions,
+      // As wide as the EKS limit: the transport's limiters bound the calls per API and account-region.
+      concurrency: limitersFor(environment).limits.eks,
     });
   },
 };

@@ -25,6 +25,7 @@ import type {
   KubeflowPresence,
   ServiceExposure,
 } from "../../model/inventory.js";
+import { DEFAULT_CONCURRENCY } from "../limits.js";
 import { awsGap, sortGaps } from "./aws-gaps.js";
 import type { AwsAccountTarget } from "./aws-sessions.js";
 import {
@@ -80,11 +81,12 @@ export interface LoadBalancerExposureOptions {
 /** DescribeTags accepts at most 20 ARNs (v2) or names (classic) per call. */
 export const TAG_BATCH_SIZE = 20;
 export const DEFAULT_LOAD_BALANCER_CONCURRENCY: Required<LoadBalancerConcurrency> = {
-  regions: 8,
-  // The ELB Describe bucket refills at 10 per second per account-region (limits §4).
-  elbv2: 4,
-  elb: 4,
-  ec2: 4,
+  // A region's work is a short chain of calls that the per-service limits already bound: every region may be under way.
+  regions: Number.POSITIVE_INFINITY,
+  // Across the sweep; each account-region's own bucket (ELB Describe: 40 tokens, 10/s) is the transport's limiter.
+  elbv2: DEFAULT_CONCURRENCY.elb,
+  elb: DEFAULT_CONCURRENCY.elb,
+  ec2: DEFAULT_CONCURRENCY.ec2,
 };
 /** EC2 does not page DescribeSecurityGroups when GroupIds are given; 100 IDs keep the request small. */
 export const DEFAULT_SECURITY_GROUP_BATCH_SIZE = 100;

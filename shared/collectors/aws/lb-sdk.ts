@@ -1,4 +1,4 @@
-import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import type { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
   DescribeTagsCommand as DescribeClassicTagsCommand,
   ElasticLoadBalancingClient,
@@ -25,8 +25,16 @@ export function createAwsLoadBalancerReader(sessions: AwsSessions): LoadBalancer
     sessions.client("elbv2", target, region, (config) => new ElasticLoadBalancingV2Client(config));
   const elb = (target: AwsAccountTarget, region: string) =>
     sessions.client("elb", target, region, (config) => new ElasticLoadBalancingClient(config));
-  const ec2 = (target: AwsAccountTarget, region: string) =>
-    sessions.client("ec2", target, region, (config) => new EC2Client(config));
+  // The EC2 client is the largest AWS SDK package by far (about 60 MB resident once loaded): it loads on the
+  // first security group to read, which many sweeps never have (no internet-facing cluster load balancer).
+  // Named here, as types only: the operation it calls stays visible to the least-privilege test.
+  let ec2Sdk:
+    | Promise<{ EC2Client: typeof EC2Client; DescribeSecurityGroupsCommand: typeof DescribeSecurityGroupsCommand }>
+    | undefined;
+  const loadEc2 = () => {
+    ec2Sdk ??= import("@aws-sdk/client-ec2");
+    return ec2Sdk;
+  };
   return {
     async *listLoadBalancers(target, region) {
       // The ELBv2 paginator has no page-size key: PageSize goes in the input (test-recipes §3).
@@ -57,9 +65,9 @@ export function createAwsLoadBalancerReader(sessions: AwsSessions): LoadBalancer
     },
     async describeSecurityGroups(target, region, groupIds) {
       // With GroupIds, EC2 returns every named group in one answer (MaxResults is not allowed with them).
-      const { SecurityGroups } = await ec2(target, region).send(
-        new DescribeSecurityGroupsCommand({ GroupIds: [...groupIds] }),
-      );
+      const { EC2Client, DescribeSecurityGroupsCommand } = await loadEc2();
+      const client = sessions.client("ec2", target, region, (config) => new EC2Client(config));
+      const { SecurityGroups } = await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [...groupIds] }));
       return SecurityGroups ?? [];
     },
   };

@@ -9,9 +9,11 @@ import {
   RestError,
 } from "@azure/core-rest-pipeline";
 import { statusOf } from "../../errors.js";
+import type { LimiterRegistry } from "../limits.js";
 import type { AksArm } from "./aks-collector.js";
 import type { ArmPermission } from "./arm-permissions.js";
 import { asArray, asRecord, asString } from "./json-fields.js";
+import { armLimitPolicy } from "./limit-policy.js";
 import { throttleBackoffPolicy } from "./throttle-backoff-policy.js";
 
 export interface ArmClientOptions {
@@ -25,6 +27,8 @@ export interface ArmClientOptions {
   };
   /** First wait for a 429 that names no Retry-After; doubles per retry. */
   readonly throttleBackoffMs?: number;
+  /** The run's limiters; without them only the collectors' own task limits apply. */
+  readonly limiters?: LimiterRegistry;
 }
 
 /**
@@ -46,7 +50,11 @@ export function createArmAksReader(credential: TokenCredential, options: ArmClie
     endpoint: options.endpoint,
     credentials: { scopes: [options.audience] },
     ...(options.retryOptions ? { retryOptions: { ...options.retryOptions } } : {}),
-    additionalPolicies: [{ policy: throttleBackoffPolicy(options.throttleBackoffMs), position: "perRetry" as const }],
+    additionalPolicies: [
+      // Outer to the backoff policy, so it sees the Retry-After that policy supplies.
+      ...(options.limiters ? [{ policy: armLimitPolicy(options.limiters), position: "perRetry" as const }] : []),
+      { policy: throttleBackoffPolicy(options.throttleBackoffMs), position: "perRetry" as const },
+    ],
   };
   const clusterClients = new Map<string, ContainerServiceClient>();
   const clusterClient = (subscriptionId: string): ContainerServiceClient => {
@@ -67,6 +75,7 @@ export function createArmAksReader(credential: TokenCredential, options: ArmClie
     userAgentOptions: { userAgentPrefix: "cluster-audit-functions" },
   });
   pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [options.audience] }));
+  if (options.limiters) pipeline.addPolicy(armLimitPolicy(options.limiters), { afterPhase: "Retry" });
   pipeline.addPolicy(throttleBackoffPolicy(options.throttleBackoffMs), { afterPhase: "Retry" });
   const httpClient = createDefaultHttpClient();
 

@@ -1,7 +1,9 @@
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { CallLimiter } from "../limits.js";
 import type { ArmClientOptions } from "./arm-sdk.js";
+import { limitPolicy } from "./limit-policy.js";
 import { throttleBackoffPolicy } from "./throttle-backoff-policy.js";
 
 /**
@@ -62,6 +64,8 @@ export function parseQuotaReset(value: string | undefined): number | null {
 export function resourceGraphQuotaPolicy(
   sleep: (ms: number) => Promise<void> = defaultSleep,
   now: () => number = Date.now,
+  /** The identity's shared Resource Graph limiter: a spent quota then holds every reader's next request. */
+  limiter?: CallLimiter,
 ): PipelinePolicy {
   let spentUntil = 0;
   return {
@@ -72,7 +76,10 @@ export function resourceGraphQuotaPolicy(
       const response = await next(request);
       const remaining = Number(response.headers.get("x-ms-user-quota-remaining"));
       const resetMs = parseQuotaReset(response.headers.get("x-ms-user-quota-resets-after"));
-      if (resetMs !== null && Number.isFinite(remaining) && remaining <= 0) spentUntil = now() + resetMs;
+      if (resetMs !== null && Number.isFinite(remaining) && remaining <= 0) {
+        spentUntil = now() + resetMs;
+        limiter?.holdUntil(Date.now() + resetMs);
+      }
       const hinted = ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"].some((h) => response.headers.has(h));
       if (response.status === 429 && !hinted && resetMs !== null)
         response.headers.set("retry-after-ms", String(Math.max(resetMs, 1)));
@@ -98,14 +105,17 @@ export function createResourceGraphReader(
 ): ResourceGraphQuery {
   const batchSize = Math.min(Math.max(1, options.batchSize ?? RESOURCE_GRAPH_DEFAULT_BATCH), RESOURCE_GRAPH_MAX_BATCH);
   const top = Math.min(Math.max(1, options.pageSize ?? RESOURCE_GRAPH_MAX_PAGE), RESOURCE_GRAPH_MAX_PAGE);
+  // Shared by every reader of the run (the AKS and the Log Analytics collectors): one quota, one limit.
+  const limiter = options.limiters?.resourceGraph();
   const client = new ResourceGraphClient(credential, {
     endpoint: options.endpoint,
     credentials: { scopes: [options.audience] },
     ...(options.retryOptions ? { retryOptions: { ...options.retryOptions } } : {}),
     additionalPolicies: [
+      ...(limiter ? [{ policy: limitPolicy(() => limiter), position: "perRetry" as const }] : []),
       { policy: throttleBackoffPolicy(options.throttleBackoffMs), position: "perRetry" },
       // Inner to the backoff policy: it sees each answer first and turns the quota reset into the wait.
-      { policy: resourceGraphQuotaPolicy(options.sleep, options.now), position: "perRetry" },
+      { policy: resourceGraphQuotaPolicy(options.sleep, options.now, limiter), position: "perRetry" },
     ],
   });
 
@@ -132,17 +142,23 @@ export function createResourceGraphReader(
   return async function* query(text, subscriptions) {
     const failed: string[] = [];
     let firstError: unknown;
-    // An empty list would silently become a tenant-wide query; it means no rows.
-    for (const batch of batches(subscriptions, batchSize)) {
-      let rows: Record<string, unknown>[];
-      try {
-        rows = await readBatch(text, batch);
-      } catch (error) {
+    // Batches page independently, so they all start at once (the limiter and the quota pace them);
+    // rows still come out batch by batch, in order. An empty list means no rows, never a tenant-wide query.
+    const reads = batches(subscriptions, batchSize).map((batch) => ({
+      batch,
+      rows: readBatch(text, batch).then(
+        (rows) => ({ ok: true as const, rows }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    }));
+    for (const { batch, rows } of reads) {
+      const read = await rows;
+      if (!read.ok) {
         failed.push(...batch);
-        firstError ??= error;
+        firstError ??= read.error;
         continue;
       }
-      yield* rows;
+      yield* read.rows;
     }
     if (failed.length > 0) throw new ResourceGraphIncompleteError(failed, firstError);
   };

@@ -1,3 +1,4 @@
+import { limitersFor } from "../limits.js";
 import type { CollectorRegistration } from "../registry.js";
 import type { ResourceGraphQuery } from "./workspaces.js";
 
@@ -19,23 +20,28 @@ export function gpuLookbackDays(ruleConfigs: ReadonlyMap<string, unknown>, fallb
 export const logAnalyticsRegistration: CollectorRegistration = {
   id: "log-analytics",
   cloud: "azure",
-  async create({ settings, azureCredential, tuning }) {
+  async create(environment) {
+    const { settings, azureCredential, tuning } = environment;
     if (!settings.clouds.includes("azure")) return null;
     const [{ createLogsReader }, { createLogAnalyticsCollector }, { createResourceGraphReader }] = await Promise.all([
       import("./logs-sdk.js"),
       import("./log-analytics-collector.js"),
       import("../azure/resource-graph.js"),
     ]);
+    const limiters = limitersFor(environment);
     const logs = createLogsReader(azureCredential(), {
       endpoint: settings.azure.logsEndpoint,
       audience: settings.azure.logsAudience,
       ...(tuning.armRetry ? { retryOptions: tuning.armRetry } : {}),
+      limiter: limiters.logAnalytics(),
     });
     // Resource Graph resolves each monitoring add-on's workspace ARM ID to the GUID the query API takes.
     const resourceGraph: ResourceGraphQuery = createResourceGraphReader(azureCredential(), {
       endpoint: settings.azure.armEndpoint,
       audience: settings.azure.armAudience,
       ...(tuning.armRetry ? { retryOptions: tuning.armRetry } : {}),
+      // The same Resource Graph limiter and quota as the AKS collector's reader.
+      limiters,
     });
     return createLogAnalyticsCollector({
       logs,

@@ -2,7 +2,9 @@ import type { TokenCredential } from "@azure/core-auth";
 import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from "@azure/monitor-query-logs";
 import pLimit, { type LimitFunction } from "p-limit";
 import { redact } from "../../errors.js";
+import { limitPolicy } from "../azure/limit-policy.js";
 import { throttleBackoffPolicy } from "../azure/throttle-backoff-policy.js";
+import type { CallLimiter } from "../limits.js";
 import type { LogsQueryAnswer, LogsQueryRequest, LogsReader } from "./log-analytics-collector.js";
 import type { Row } from "./mappers.js";
 
@@ -23,6 +25,11 @@ export interface LogsClientOptions {
   };
   /** First wait for a 429 that names no Retry-After; doubles per retry. */
   readonly throttleBackoffMs?: number;
+  /**
+   * The run's Log Analytics limiter, taken per HTTP attempt (a retry's wait holds no slot, and a 429's
+   * Retry-After holds the others); without it, queries share `sharedLimiter` of the credential.
+   */
+  readonly limiter?: CallLimiter;
 }
 
 /** The service's limit of concurrent queries per user (limits.md §3). */
@@ -52,15 +59,20 @@ export function tableRows(tables: readonly LogsTable[]): Row[] {
 
 /** Adapts LogsQueryClient of @azure/monitor-query-logs to the collector's port. */
 export function createLogsReader(credential: TokenCredential, options: LogsClientOptions): LogsReader {
+  const { limiter } = options;
   const client = new LogsQueryClient(credential, {
     endpoint: options.endpoint,
     audience: options.audience,
     // monitor-query-logs 1.0.0 takes its token scope from credentials.scopes; audience alone is not enough.
     credentials: { scopes: [options.audience] },
     ...(options.retryOptions ? { retryOptions: { ...options.retryOptions } } : {}),
-    additionalPolicies: [{ policy: throttleBackoffPolicy(options.throttleBackoffMs), position: "perRetry" }],
+    additionalPolicies: [
+      ...(limiter ? [{ policy: limitPolicy(() => limiter), position: "perRetry" as const }] : []),
+      { policy: throttleBackoffPolicy(options.throttleBackoffMs), position: "perRetry" },
+    ],
   });
-  const limit = sharedLimiter(credential, options.concurrency);
+  const shared = limiter ? null : sharedLimiter(credential, options.concurrency);
+  const limit = <T>(task: () => Promise<T>): Promise<T> => (shared ? shared(task) : task());
   const serverTimeoutInSeconds = options.serverTimeoutInSeconds ?? DEFAULT_SERVER_TIMEOUT_SECONDS;
   return {
     query: (request: LogsQueryRequest): Promise<LogsQueryAnswer> =>

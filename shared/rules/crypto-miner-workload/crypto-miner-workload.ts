@@ -1,7 +1,6 @@
-import { sameResourceId } from "../../model/cluster.js";
 import { DATA_SOURCES } from "../../model/coverage.js";
 import type { Rule, Verdict } from "../../model/rule.js";
-import { coveredFor, onCluster, unseen, whereOf } from "../support.js";
+import { coveredFor, onCluster, onClusterOf, unseen, whereOf } from "../support.js";
 import { metadata } from "./metadata.js";
 
 /** Evidence lines kept in a finding; the rest are counted. */
@@ -11,7 +10,7 @@ export const cryptoMinerWorkload: Rule = {
   metadata,
   evaluate: (inventory) =>
     inventory.clusters.flatMap((cluster): Verdict[] => {
-      const evidence = inventory.minerEvidence.filter((m) => sameResourceId(cluster.cloud, m.clusterId, cluster.id));
+      const evidence = onClusterOf(inventory.minerEvidence, cluster);
       if (evidence.length === 0) {
         if (coveredFor(inventory, cluster, DATA_SOURCES.containerInsights))
           return [

@@ -1,9 +1,9 @@
-import { type ClusterRecord, type NodePool, sameResourceId } from "../../model/cluster.js";
+import type { ClusterRecord, NodePool } from "../../model/cluster.js";
 import { DATA_SOURCES, type DataSource } from "../../model/coverage.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { Rule, RuleContext, Verdict } from "../../model/rule.js";
 import type { GpuAttribution, GpuNodeSeries } from "../../model/signals.js";
-import { coveredFor, onCluster, whereOf } from "../support.js";
+import { coveredFor, onCluster, onClusterOf, whereOf } from "../support.js";
 import { analyseSeries, type SeriesAnalysis } from "./anomalies.js";
 import { type GpuSpikeConfig, gpuSpikeConfig, gpuSpikeConfigOf } from "./config.js";
 import type { GpuSpikeEvidence, RelatedFinding, SpikeAttribution, SpikeWindowEvidence } from "./evidence.js";
@@ -59,15 +59,14 @@ interface Correlation {
 
 /** Reads the exposure and miner verdicts of the same cluster: the open door, what ran behind it, the miner. */
 function correlate(cluster: ClusterRecord, inventory: Inventory, context: RuleContext<GpuSpikeConfig>): Correlation {
-  const same = (id: string | null) => sameResourceId(cluster.cloud, id, cluster.id);
   const failing = (ruleId: string) =>
-    context.verdictsOf(ruleId).filter((v) => v.status === "fail" && same(v.clusterId));
+    onClusterOf(context.verdictsOf(ruleId), cluster).filter((v) => v.status === "fail");
   const istio = failing("istio-ingress-public");
   const kubeflow = failing("kubeflow-dashboard-exposed");
   const dashboard = failing("k8s-dashboard-exposed");
   const minerVerdicts = failing("crypto-miner-workload");
   const api = failing("api-server-public");
-  const miners = inventory.minerEvidence.filter((m) => same(m.clusterId));
+  const miners = onClusterOf(inventory.minerEvidence, cluster);
   const related: RelatedFinding[] = [];
   const add = (ruleId: string, verdicts: readonly Verdict[]) => {
     for (const v of verdicts)
@@ -141,8 +140,7 @@ function evaluateCluster(
 ): Verdict[] {
   // Tests and callers without settings pass no config: the defaults apply.
   const config = gpuSpikeConfigOf(context.config as unknown);
-  const same = (id: string) => sameResourceId(cluster.cloud, id, cluster.id);
-  const series = inventory.gpuSeries.filter((s) => s.cloud === cluster.cloud && same(s.clusterId));
+  const series = onClusterOf(inventory.gpuSeries, cluster).filter((s) => s.cloud === cluster.cloud);
   const poolsByName = new Map<string, NodePool>(cluster.nodePools.map((p) => [p.name, p]));
   const names = [
     ...new Set([...cluster.nodePools.filter((p) => p.gpu).map((p) => p.name), ...series.map((s) => s.pool)]),

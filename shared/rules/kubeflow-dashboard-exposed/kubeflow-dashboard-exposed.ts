@@ -1,7 +1,6 @@
-import { sameResourceId } from "../../model/cluster.js";
 import { DATA_SOURCES } from "../../model/coverage.js";
 import type { Rule, Verdict } from "../../model/rule.js";
-import { coveredFor, gpuEscalation, onCluster, unseen, whereOf } from "../support.js";
+import { coveredFor, gpuEscalation, onCluster, onClusterOf, unseen, whereOf } from "../support.js";
 import { metadata } from "./metadata.js";
 
 /** Exposure × Kubeflow: the campaign's entry point. Reads the Istio verdicts and the Kubeflow and miner signals. */
@@ -10,8 +9,7 @@ export const kubeflowDashboardExposed: Rule = {
   evaluate: (inventory, context) => {
     const istio = context.verdictsOf("istio-ingress-public");
     return inventory.clusters.map((cluster): Verdict => {
-      const same = (id: string | null) => sameResourceId(cluster.cloud, id, cluster.id);
-      const openGateways = istio.filter((v) => v.status === "fail" && same(v.clusterId));
+      const openGateways = onClusterOf(istio, cluster).filter((v) => v.status === "fail");
       if (openGateways.length === 0)
         return {
           ...onCluster(cluster),
@@ -21,7 +19,7 @@ export const kubeflowDashboardExposed: Rule = {
           evidence: {},
         };
       const gateways = openGateways.map((v) => v.subject);
-      const kubeflow = inventory.kubeflow.find((k) => same(k.clusterId));
+      const kubeflow = onClusterOf(inventory.kubeflow, cluster)[0];
       if (!kubeflow) {
         if (cluster.cloud === "azure" && !coveredFor(inventory, cluster, DATA_SOURCES.containerInsights))
           return unseen(
@@ -43,7 +41,7 @@ export const kubeflowDashboardExposed: Rule = {
           evidence: { gateways },
         };
       }
-      const miners = inventory.minerEvidence.filter((m) => same(m.clusterId));
+      const miners = onClusterOf(inventory.minerEvidence, cluster);
       const escalation = gpuEscalation(metadata.severity, cluster);
       const severity = miners.length > 0 ? "critical" : escalation.severity;
       const address = openGateways.flatMap((v) => {
