@@ -42,9 +42,8 @@ describe("AWS calls through the run's limiters (real SDK clients against the fak
           },
         ],
       },
-      100,
       // A round trip, so calls overlap.
-      15,
+      { pageSize: 100, latencyMs: 15 },
     );
     const limiters = createLimiterRegistry({ awsPerAccountRegion: 3 });
     const sessions = createAwsSessions({ roleArns: [], webIdentityAudience: null, limiters });

@@ -90,7 +90,7 @@ const tagCalls = (loadBalancers: number) => Math.ceil(loadBalancers / 20);
 
 describe("the call budget of an AWS sweep", () => {
   it("makes exactly accounts + account-regions + clusters × (1 + node-group calls) + regions with clusters × (LB pages + ⌈LBs/20⌉ + SG calls) calls", async () => {
-    const fake = await startFake(estate(), PAGE);
+    const fake = await startFake(estate(), { pageSize: PAGE });
     const roleArns = [A, B].map((account) => `arn:aws:iam::${account}:role/cluster-audit-reader`);
     const sessions = createAwsSessions({ roleArns, webIdentityAudience: null });
     const eks = createEksCollector(createAwsEksReader(sessions), { accounts: sessions.targets, regions: REGIONS });

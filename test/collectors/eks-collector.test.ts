@@ -1,9 +1,5 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Cluster, Nodegroup } from "@aws-sdk/client-eks";
-import { ConfiguredRetryStrategy } from "@smithy/core/retry";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createAwsEksReader } from "../../shared/collectors/aws/aws-sdk.js";
 import { awsAccountTargets, createAwsSessions } from "../../shared/collectors/aws/aws-sessions.js";
 import {
@@ -11,7 +7,8 @@ import {
   createEksCollector,
   type EksReader,
 } from "../../shared/collectors/aws/eks-collector.js";
-import { type EksEstateInput, type EksFake, eksEstateSchema, startEksFake } from "../../shared/fakes/eks-fake.js";
+import type { EksEstateInput, EksFake, EksFakeOptions } from "../../shared/fakes/eks-fake.js";
+import { fastRetry, useAwsFake, wireCluster } from "../support/aws-fake.js";
 import { allParts, collectContext } from "../support/helpers.js";
 
 const HUB = "111111111111";
@@ -20,29 +17,6 @@ const SPOKE_B = "333333333333";
 const LOCKED = "444444444444";
 const AMBIENT_KEY = "AKIAFAKEAMBIENT00001";
 const role = (account: string) => `arn:aws:iam::${account}:role/cluster-audit-reader`;
-
-const wireCluster = (name: string, account: string, region: string, extra: Record<string, unknown> = {}) => ({
-  cluster: {
-    name,
-    arn: `arn:aws:eks:${region}:${account}:cluster/${name}`,
-    version: "1.31",
-    status: "ACTIVE",
-    endpoint: `https://${name.toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
-    createdAt: 1767225600.123,
-    resourcesVpcConfig: { endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ["0.0.0.0/0"] },
-    ...extra,
-  },
-  nodegroups: [
-    {
-      nodegroupName: "general",
-      capacityType: "ON_DEMAND",
-      scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 },
-      instanceTypes: ["m6i.large"],
-      amiType: "AL2023_x86_64_STANDARD",
-      createdAt: "2026-01-01T00:00:00Z",
-    },
-  ],
-});
 
 function estateInput(): EksEstateInput {
   return {
@@ -95,58 +69,9 @@ function estateInput(): EksEstateInput {
   };
 }
 
-const ENV_NAMES = [
-  "AWS_ENDPOINT_URL",
-  "AWS_ENDPOINT_URL_EKS",
-  "AWS_ENDPOINT_URL_STS",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_EC2_METADATA_DISABLED",
-  "AWS_REGION",
-  "AWS_DEFAULT_REGION",
-  "AWS_PROFILE",
-  "AWS_CONFIG_FILE",
-  "AWS_SHARED_CREDENTIALS_FILE",
-  "AWS_ROLE_ARN",
-  "AWS_WEB_IDENTITY_TOKEN_FILE",
-  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-] as const;
-
-let saved: Record<string, string | undefined> = {};
-const fakes: EksFake[] = [];
-const noAwsFiles = join(mkdtempSync(join(tmpdir(), "eks-test-")), "absent");
-
-beforeEach(() => {
-  saved = Object.fromEntries(ENV_NAMES.map((n) => [n, process.env[n]]));
-  for (const name of ENV_NAMES) delete process.env[name];
-  // Keep a developer's ~/.aws out of the test; IMDS is never consulted.
-  process.env.AWS_CONFIG_FILE = noAwsFiles;
-  process.env.AWS_SHARED_CREDENTIALS_FILE = noAwsFiles;
-  process.env.AWS_EC2_METADATA_DISABLED = "true";
-  process.env.AWS_ACCESS_KEY_ID = AMBIENT_KEY;
-  process.env.AWS_SECRET_ACCESS_KEY = "fake-secret";
-});
-
-afterEach(async () => {
-  for (const name of ENV_NAMES) {
-    const value = saved[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-
-async function fakeAws(options: { pageSize?: number; credentialLifetimeSeconds?: number } = {}): Promise<EksFake> {
-  const fake = await startEksFake(eksEstateSchema.parse(estateInput()), { pageSize: 2, ...options });
-  fakes.push(fake);
-  process.env.AWS_ENDPOINT_URL_EKS = fake.url;
-  process.env.AWS_ENDPOINT_URL_STS = fake.url;
-  return fake;
-}
-
-const fastRetry = () => ({ retryStrategy: new ConfiguredRetryStrategy(4, () => 5) });
+const startFake = useAwsFake(AMBIENT_KEY);
+/** The whole estate above, behind one fake that every AWS SDK variable points at. */
+const fakeAws = (options: EksFakeOptions = {}): Promise<EksFake> => startFake(estateInput(), options);
 
 describe("EKS collection through the real AWS SDK clients and the loopback fake", () => {
   it("uses ambient credentials, resolves the account by STS, pages clusters and node groups, and maps them", async () => {
@@ -184,9 +109,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
 
   it("honours AWS_ENDPOINT_URL_EKS and AWS_ENDPOINT_URL_STS separately", async () => {
     const eks = await fakeAws();
-    const sts = await startEksFake(eksEstateSchema.parse(estateInput()));
-    fakes.push(sts);
-    process.env.AWS_ENDPOINT_URL_STS = sts.url;
+    // A second fake takes every variable; EKS goes back to the first, STS stays on the second.
+    const sts = await fakeAws();
+    process.env.AWS_ENDPOINT_URL_EKS = eks.url;
     const reader = createAwsEksReader(createAwsSessions({ roleArns: [], webIdentityAudience: null }));
     const part = await createEksCollector(reader, { accounts: awsAccountTargets([]), regions: ["us-east-1"] })
       .collect(collectContext(() => {}))
@@ -215,14 +140,9 @@ describe("EKS collection through the real AWS SDK clients and the loopback fake"
         .slice(0, 3),
     ).toEqual([429, 429, 200]);
 
-    const stubborn = await startEksFake(
-      eksEstateSchema.parse({
-        accounts: [{ accountId: HUB, accessKeyIds: [AMBIENT_KEY], regions: { "us-west-2": { throttle: 50 } } }],
-      }),
-    );
-    fakes.push(stubborn);
-    process.env.AWS_ENDPOINT_URL_EKS = stubborn.url;
-    process.env.AWS_ENDPOINT_URL_STS = stubborn.url;
+    const stubborn = await startFake({
+      accounts: [{ accountId: HUB, accessKeyIds: [AMBIENT_KEY], regions: { "us-west-2": { throttle: 50 } } }],
+    });
     const again = await createEksCollector(
       createAwsEksReader(createAwsSessions({ roleArns: [], webIdentityAudience: null, clientOverrides: fastRetry() })),
       { accounts: awsAccountTargets([]), regions: ["us-west-2"] },

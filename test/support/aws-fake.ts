@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterEach, beforeEach } from "vitest";
-import { type EksEstateInput, type EksFake, eksEstateSchema, startEksFake } from "../../shared/fakes/eks-fake.js";
+import {
+  type EksEstateInput,
+  type EksFake,
+  type EksFakeOptions,
+  eksEstateSchema,
+  startEksFake,
+} from "../../shared/fakes/eks-fake.js";
 
 /** Every variable the AWS SDK reads that could point it anywhere but the fake. */
 const ENV_NAMES = [
@@ -34,9 +40,7 @@ export const fastRetry = () => ({ retryStrategy: new ConfiguredRetryStrategy(4, 
  * Registers hooks that give each test a clean AWS environment with these ambient keys, and
  * returns a starter for fakes that points every SDK service variable at the fake.
  */
-export function useAwsFake(
-  ambientKey: string,
-): (estate: EksEstateInput, pageSize?: number, latencyMs?: number) => Promise<EksFake> {
+export function useAwsFake(ambientKey: string): (estate: EksEstateInput, options?: EksFakeOptions) => Promise<EksFake> {
   let saved: Record<string, string | undefined> = {};
   const fakes: EksFake[] = [];
   const noAwsFiles = join(mkdtempSync(join(tmpdir(), "aws-test-")), "absent");
@@ -58,8 +62,8 @@ export function useAwsFake(
     }
     await Promise.all(fakes.splice(0).map((f) => f.close()));
   });
-  return async (estate, pageSize = 2, latencyMs = 0) => {
-    const fake = await startEksFake(eksEstateSchema.parse(estate), { pageSize, latencyMs });
+  return async (estate, options = {}) => {
+    const fake = await startEksFake(eksEstateSchema.parse(estate), { pageSize: 2, ...options });
     fakes.push(fake);
     for (const name of [
       "AWS_ENDPOINT_URL_EKS",
