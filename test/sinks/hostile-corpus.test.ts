@@ -1,6 +1,4 @@
 import * as AC from "adaptivecards";
-import { JSDOM } from "jsdom";
-import MarkdownIt from "markdown-it";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderCsv, renderTable } from "../../shared/cli/render-report.js";
 import type { RunReport } from "../../shared/engine/run-audit.js";
@@ -9,6 +7,7 @@ import { cleanText, planMessages } from "../../shared/sinks/digest.js";
 import { renderSlackMessages } from "../../shared/sinks/slack/render-blocks.js";
 import { renderTeamsMessages } from "../../shared/sinks/teams/render-card.js";
 import { toFindingRow } from "../../shared/store/finding-rows.js";
+import { installCardDom } from "../support/adaptive-cards.js";
 import { finding, HOSTILE_STRINGS, notification, testRun } from "../support/helpers.js";
 
 /**
@@ -60,35 +59,7 @@ const readable = (s: string): string[] =>
     .split(/[\s,;]+/)
     .filter((w) => /^[A-Za-z]{4,}$/.test(w));
 
-const markdown = new MarkdownIt({ linkify: true, html: false });
-beforeAll(() => {
-  const { window } = new JSDOM("<!doctype html><html><body></body></html>");
-  Object.defineProperty(window.HTMLElement.prototype, "innerText", {
-    get(this: HTMLElement) {
-      return this.textContent;
-    },
-    set(this: HTMLElement, value: string) {
-      this.textContent = value;
-    },
-    configurable: true,
-  });
-  const globals = globalThis as Record<string, unknown>;
-  for (const key of [
-    "window",
-    "document",
-    "HTMLElement",
-    "HTMLButtonElement",
-    "HTMLDivElement",
-    "HTMLInputElement",
-    "Node",
-    "getComputedStyle",
-  ] as const)
-    globals[key] = key === "window" ? window : (window as unknown as Record<string, unknown>)[key];
-  AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
-    result.outputHtml = markdown.render(text);
-    result.didProcess = true;
-  };
-});
+beforeAll(installCardDom);
 
 describe("the hostile corpus, through every output", () => {
   it("Slack: only plain_text carries it, the fallback text has no mention or link, and it stays readable", () => {

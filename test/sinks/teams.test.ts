@@ -1,11 +1,9 @@
-import * as AC from "adaptivecards";
-import { JSDOM } from "jsdom";
-import MarkdownIt from "markdown-it";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Notification } from "../../shared/engine/ports.js";
 import { planMessages } from "../../shared/sinks/digest.js";
 import { messageBytes, renderTeamsMessages, teamsEscape } from "../../shared/sinks/teams/render-card.js";
 import { createTeamsNotifier } from "../../shared/sinks/teams/teams-notifier.js";
+import { installCardDom, parseCard } from "../support/adaptive-cards.js";
 import { HOSTILE_STRINGS, notification, testRun } from "../support/helpers.js";
 
 const render = (notes: Notification[], maxCriticalMessages = 10) =>
@@ -15,49 +13,7 @@ const render = (notes: Notification[], maxCriticalMessages = 10) =>
   }).map((m) => m.payload);
 const fp = (i: number) => i.toString(16).padStart(40, "0");
 
-// A strict markdown pipeline: linkify on, like a chat client that autolinks.
-const markdown = new MarkdownIt({ linkify: true, html: false });
-
-beforeAll(() => {
-  const dom = new JSDOM("<!doctype html><html><body></body></html>");
-  const { window } = dom;
-  Object.defineProperty(window.HTMLElement.prototype, "innerText", {
-    get(this: HTMLElement) {
-      return this.textContent;
-    },
-    set(this: HTMLElement, value: string) {
-      this.textContent = value;
-    },
-    configurable: true,
-  });
-  const globals = globalThis as Record<string, unknown>;
-  for (const key of [
-    "window",
-    "document",
-    "HTMLElement",
-    "HTMLButtonElement",
-    "HTMLDivElement",
-    "HTMLInputElement",
-    "Node",
-    "getComputedStyle",
-  ] as const) {
-    globals[key] = key === "window" ? window : (window as unknown as Record<string, unknown>)[key];
-  }
-  AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
-    result.outputHtml = markdown.render(text);
-    result.didProcess = true;
-  };
-});
-
-function parseCard(content: unknown): { card: AC.AdaptiveCard; events: string[] } {
-  const card = new AC.AdaptiveCard();
-  const context = new AC.SerializationContext(AC.Versions.v1_4);
-  card.parse(content, context);
-  const events: string[] = [];
-  for (let i = 0; i < context.eventCount; i++) events.push(context.getEventAt(i)?.message ?? "");
-  for (const e of card.validateProperties().validationEvents) events.push(e.message);
-  return { card, events };
-}
+beforeAll(installCardDom);
 
 describe("Teams Workflows Adaptive Card", () => {
   it("is a valid 1.4 card in the message/attachments envelope", () => {
