@@ -13,6 +13,7 @@ import type { EntityTable, TableOperation } from "../../shared/store/entity-tabl
 import { createFindingStore } from "../../shared/store/finding-store.js";
 import { createMemoryTable } from "../../shared/store/memory-table.js";
 import { deliveredItems } from "../support/chat-parse.js";
+import { gpuPool as gpuPoolOf } from "../support/gpu.js";
 import { cluster, uniqueTableName } from "../support/helpers.js";
 
 /**
@@ -139,18 +140,7 @@ interface ClusterState {
   blind: boolean;
 }
 
-const gpuPool = {
-  name: "gpu",
-  nodeCount: 2,
-  minCount: 0,
-  maxCount: 8,
-  machineTypes: ["Standard_NC24ads_A100_v4"],
-  gpu: true,
-  gpusPerNode: 1,
-  publicNodeIps: false,
-  spot: false,
-  labels: {},
-};
+const gpuPool = gpuPoolOf({ name: "gpu", maxCount: 8 });
 
 /** The real Slack or Teams notifier, noting what each rendered body carries so the test can count intents. */
 function recorded(

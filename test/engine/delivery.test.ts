@@ -8,6 +8,7 @@ import { auditBlindSpot } from "../../shared/rules/audit-blind-spot/audit-blind-
 import { createSlackNotifier } from "../../shared/sinks/slack/slack-notifier.js";
 import { createTeamsNotifier } from "../../shared/sinks/teams/teams-notifier.js";
 import { deliveredItems } from "../support/chat-parse.js";
+import { gpuPool as gpuPoolOf } from "../support/gpu.js";
 import { cluster } from "../support/helpers.js";
 import { memoryStore } from "../support/memory-store.js";
 
@@ -19,18 +20,7 @@ afterAll(async () => {
   await capture?.close();
 });
 
-const gpuPool = {
-  name: "gpu",
-  nodeCount: 2,
-  minCount: 0,
-  maxCount: 8,
-  machineTypes: ["Standard_NC24ads_A100_v4"],
-  gpu: true,
-  gpusPerNode: 1,
-  publicNodeIps: false,
-  spot: false,
-  labels: {},
-};
+const gpuPool = gpuPoolOf({ name: "gpu", maxCount: 8 });
 
 function estate(prefix: string, clusters: () => { name: string; gpu?: boolean }[]): Collector {
   return {

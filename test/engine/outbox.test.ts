@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { LifecycleFinding } from "../../shared/engine/lifecycle.js";
 import { dueNotifications, planOutbox } from "../../shared/engine/outbox.js";
-import { STAGES } from "../../shared/engine/ports.js";
 import { runAudit } from "../../shared/engine/run-audit.js";
 import { apiServerPublic } from "../../shared/rules/api-server-public/api-server-public.js";
-import { cluster, finding } from "../support/helpers.js";
+import { clusterCollector, finding } from "../support/helpers.js";
 import { memoryStore, recordingNotifier } from "../support/memory-store.js";
 
 const now = new Date("2026-11-28T12:00:00Z");
@@ -72,25 +71,7 @@ describe("overlapping runs", () => {
     const memory = await memoryStore();
     const slack = recordingNotifier("slack");
     const deps = () => ({
-      collectors: [
-        {
-          id: "c",
-          cloud: "azure" as const,
-          stage: STAGES.primary,
-          collect: async () => ({
-            clusters: [cluster()],
-            coverage: [
-              {
-                cloud: "azure" as const,
-                scope: cluster().scope,
-                region: null,
-                clusterId: null,
-                source: "clusters" as const,
-              },
-            ],
-          }),
-        },
-      ],
+      collectors: [clusterCollector()],
       rules: [apiServerPublic],
       store: memory.store(),
       notifiers: [slack],

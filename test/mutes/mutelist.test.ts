@@ -6,13 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { loadSettings } from "../../shared/config/settings.js";
-import { STAGES } from "../../shared/engine/ports.js";
 import { runAudit } from "../../shared/engine/run-audit.js";
 import { createMuteMatcher, MutelistError, parseMutelist } from "../../shared/mutes/mutelist.js";
 import { loadMutes } from "../../shared/mutes/mutelist-source.js";
 import { apiServerPublic } from "../../shared/rules/api-server-public/api-server-public.js";
 import { createMemoryTable } from "../../shared/store/memory-table.js";
-import { cluster, staticCredential } from "../support/helpers.js";
+import { clusterCollector, staticCredential } from "../support/helpers.js";
 import { memoryStore, recordingNotifier } from "../support/memory-store.js";
 
 const YAML = `
@@ -123,25 +122,7 @@ describe("mutes in a run", () => {
       "m.yaml",
     );
     const deps = (minutes: number) => ({
-      collectors: [
-        {
-          id: "c",
-          cloud: "azure" as const,
-          stage: STAGES.primary,
-          collect: async () => ({
-            clusters: [cluster()],
-            coverage: [
-              {
-                cloud: "azure" as const,
-                scope: cluster().scope,
-                region: null,
-                clusterId: null,
-                source: "clusters" as const,
-              },
-            ],
-          }),
-        },
-      ],
+      collectors: [clusterCollector()],
       rules: [apiServerPublic],
       store: memory.store(),
       notifiers: [slack],

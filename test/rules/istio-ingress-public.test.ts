@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { istioIngressPublic } from "../../shared/rules/istio-ingress-public/istio-ingress-public.js";
+import { gpuPool as gpuPoolOf } from "../support/gpu.js";
 import { cluster, coverageFor, exposure, inventoryOf, ruleContext } from "../support/helpers.js";
 
-const gpuPool = {
-  name: "gpua100",
-  nodeCount: 2,
-  minCount: 0,
-  maxCount: 20,
-  machineTypes: ["Standard_NC24ads_A100_v4"],
-  gpu: true,
-  gpusPerNode: 1,
-  publicNodeIps: false,
-  spot: false,
-  labels: {},
-};
+const gpuPool = gpuPoolOf({ maxCount: 20 });
 const evaluate = (extra: Parameters<typeof inventoryOf>[1], c = cluster()) =>
   istioIngressPublic.evaluate(
     inventoryOf([c], { coverage: coverageFor("clusters", "service-exposure"), ...extra }),

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import type { CollectContext, Notification, OutboxIntent, RunInfo } from "../../shared/engine/ports.js";
-import type { DataSource } from "../../shared/model/coverage.js";
+import {
+  type CollectContext,
+  type Collector,
+  type Notification,
+  type OutboxIntent,
+  type RunInfo,
+  STAGES,
+} from "../../shared/engine/ports.js";
+import { DATA_SOURCES, type DataSource } from "../../shared/model/coverage.js";
 import type { Finding } from "../../shared/model/finding.js";
 import {
   type ClusterRecord,
@@ -170,4 +177,24 @@ export function exposure(overrides: Partial<ServiceExposure> = {}): ServiceExpos
 /** Coverage of cluster c1's subscription for the given sources. */
 export function coverageFor(...sources: DataSource[]): CoverageEntry[] {
   return sources.map((source) => ({ cloud: "azure", scope: cluster().scope, region: null, clusterId: null, source }));
+}
+
+/** A primary collector that lists these clusters and covers the cluster listing of each one's scope. */
+export function clusterCollector(clusters: readonly ClusterRecord[] = [cluster()]): Collector {
+  const scopes = [...new Map(clusters.map((c) => [`${c.cloud}|${c.scope}`, c] as const)).values()];
+  return {
+    id: "test-clusters",
+    cloud: clusters[0]?.cloud ?? "azure",
+    stage: STAGES.primary,
+    collect: async () => ({
+      clusters: [...clusters],
+      coverage: scopes.map((c) => ({
+        cloud: c.cloud,
+        scope: c.scope,
+        region: null,
+        clusterId: null,
+        source: DATA_SOURCES.clusters,
+      })),
+    }),
+  };
 }
