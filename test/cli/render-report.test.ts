@@ -1,39 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderOcsf } from "../../shared/cli/render-ocsf.js";
 import { renderCsv, renderTable } from "../../shared/cli/render-report.js";
-import type { RunReport } from "../../shared/engine/run-audit.js";
-import type { Finding } from "../../shared/model/finding.js";
-import { finding, HOSTILE_STRINGS } from "../support/helpers.js";
-
-const report = (findings: Finding[]): RunReport => ({
-  run: {
-    id: "r",
-    trigger: "cli",
-    startedAt: "2026-11-28T10:00:00.000Z",
-    finishedAt: "2026-11-28T10:00:01.000Z",
-    clouds: ["azure"],
-    counts: {
-      clusters: 1,
-      findings: findings.length,
-      fail: 1,
-      pass: 0,
-      unknown: 0,
-      muted: 0,
-      new: 1,
-      resolved: 0,
-      escalated: 0,
-      gaps: 0,
-      notified: 0,
-      owed: 0,
-    },
-    durationMs: 1000,
-    coverage: [],
-    gaps: [],
-    sinks: [],
-    delivered: true,
-  },
-  findings,
-});
+import { finding, HOSTILE_STRINGS, runReport as report } from "../support/helpers.js";
 
 describe("report renderers", () => {
   it("keeps terminal escape sequences and control characters out of the table", () => {

@@ -1,14 +1,13 @@
 import * as AC from "adaptivecards";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderCsv, renderTable } from "../../shared/cli/render-report.js";
-import type { RunReport } from "../../shared/engine/run-audit.js";
 import type { Finding } from "../../shared/model/finding.js";
 import { cleanText, planMessages } from "../../shared/sinks/digest.js";
 import { renderSlackMessages } from "../../shared/sinks/slack/render-blocks.js";
 import { renderTeamsMessages } from "../../shared/sinks/teams/render-card.js";
 import { toFindingRow } from "../../shared/store/finding-rows.js";
 import { installCardDom } from "../support/adaptive-cards.js";
-import { finding, HOSTILE_STRINGS, notification, testRun } from "../support/helpers.js";
+import { finding, HOSTILE_STRINGS, notification, runReport, testRun } from "../support/helpers.js";
 
 /**
  * Every untrusted value (pod, image, namespace, label, tag, Service and cluster
@@ -136,44 +135,19 @@ describe("the hostile corpus, through every output", () => {
     }
   });
 
-  const report: RunReport = {
-    run: {
-      id: "r",
-      trigger: "cli",
-      startedAt: "2026-11-28T10:00:00.000Z",
-      finishedAt: "2026-11-28T10:00:01.000Z",
-      durationMs: 1000,
-      clouds: ["azure"],
-      counts: {
-        clusters: 1,
-        findings: 1,
-        fail: 1,
-        pass: 0,
-        unknown: 0,
-        muted: 0,
-        new: 1,
-        resolved: 0,
-        escalated: 0,
-        gaps: 0,
-        notified: 0,
-        owed: 0,
-      },
-      coverage: [],
-      gaps: HOSTILE_STRINGS.map((s) => ({
-        cloud: "azure" as const,
-        scope: s,
-        region: null,
-        clusterId: null,
-        clusterName: s,
-        operation: "list",
-        reason: s,
-        code: null,
-      })),
-      sinks: [],
-      delivered: true,
-    },
-    findings: hostileFindings,
-  };
+  const report = runReport(
+    hostileFindings,
+    HOSTILE_STRINGS.map((s) => ({
+      cloud: "azure" as const,
+      scope: s,
+      region: null,
+      clusterId: null,
+      clusterName: s,
+      operation: "list",
+      reason: s,
+      code: null,
+    })),
+  );
 
   it("CSV: no cell a spreadsheet would run as a formula, and every value still there", () => {
     const csv = renderCsv(report);

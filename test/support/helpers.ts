@@ -8,10 +8,12 @@ import {
   type RunInfo,
   STAGES,
 } from "../../shared/engine/ports.js";
+import type { RunReport } from "../../shared/engine/run-audit.js";
 import { DATA_SOURCES, type DataSource } from "../../shared/model/coverage.js";
 import type { Finding } from "../../shared/model/finding.js";
 import {
   type ClusterRecord,
+  type CollectionGap,
   type CoverageEntry,
   type Inventory,
   type InventoryPart,
@@ -198,3 +200,34 @@ export function clusterCollector(clusters: readonly ClusterRecord[] = [cluster()
     }),
   };
 }
+
+/** A finished CLI run report holding these findings (and, optionally, these gaps). */
+export const runReport = (findings: Finding[], gaps: CollectionGap[] = []): RunReport => ({
+  run: {
+    id: "r",
+    trigger: "cli",
+    startedAt: "2026-11-28T10:00:00.000Z",
+    finishedAt: "2026-11-28T10:00:01.000Z",
+    clouds: ["azure"],
+    counts: {
+      clusters: 1,
+      findings: findings.length,
+      fail: 1,
+      pass: 0,
+      unknown: 0,
+      muted: 0,
+      new: 1,
+      resolved: 0,
+      escalated: 0,
+      gaps: 0,
+      notified: 0,
+      owed: 0,
+    },
+    durationMs: 1000,
+    coverage: [],
+    gaps,
+    sinks: [],
+    delivered: true,
+  },
+  findings,
+});
