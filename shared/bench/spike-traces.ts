@@ -1,4 +1,5 @@
 import type { SpikePoint } from "../detect/spikes.js";
+import { seededRandom } from "../seeded-random.js";
 
 /**
  * Labelled synthetic GPU node-count traces for the spike benchmark: hourly, 14 to 28 days (the
@@ -86,18 +87,6 @@ const TIMEZONES = [
   "Australia/Sydney",
   "UTC",
 ];
-
-/** mulberry32: small, seedable, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   constructor(private readonly next: () => number) {}

@@ -5,6 +5,7 @@ import { startWebhookCapture, type WebhookCapture } from "../../shared/fakes/web
 import type { ClusterRecord, CollectionGap, CoverageEntry } from "../../shared/model/inventory.js";
 import { apiServerPublic } from "../../shared/rules/api-server-public/api-server-public.js";
 import { auditBlindSpot } from "../../shared/rules/audit-blind-spot/audit-blind-spot.js";
+import { seededRandom } from "../../shared/seeded-random.js";
 import { renderSlackMessages } from "../../shared/sinks/slack/render-blocks.js";
 import { renderTeamsMessages } from "../../shared/sinks/teams/render-card.js";
 import { createWebhookNotifier } from "../../shared/sinks/webhook/webhook-notifier.js";
@@ -34,17 +35,6 @@ type FaultKind = "store-write" | "before-send" | "after-send" | "during-mark";
 interface Fault {
   readonly kind: FaultKind;
   readonly ordinal: number;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Harness {
@@ -226,7 +216,7 @@ async function scenario(
   seed: number,
   tables: () => Promise<{ findings: EntityTable; runs: EntityTable }>,
 ): Promise<{ crashes: number; windowHits: number; mismatches: string[]; delivered: number }> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const prefix = `s${seed}`;
   const states: ClusterState[] = Array.from({ length: 5 }, () => ({
     present: random() < 0.8,
