@@ -125,7 +125,8 @@ describe("Slack Block Kit rendering", () => {
 
 describe("Slack webhook delivery", () => {
   const noSleep = { sleep: async () => {} };
-  const url = "https://hooks.slack.com/services/T/B/secret123456";
+  // Loopback even though fetch is stubbed: a test never holds a URL that leads off the machine.
+  const url = "https://127.0.0.1:9/services/T/B/secret123456";
   const acks: string[][] = [];
   const onAccepted = async (carried: readonly { key: string; fingerprint: string }[]) => {
     acks.push(carried.map((c) => c.fingerprint));
@@ -142,7 +143,7 @@ describe("Slack webhook delivery", () => {
     };
     const notifier = createSlackNotifier(url, { post: { fetch: fetchStub, sleep: async (ms) => void waits.push(ms) } });
     const result = await notifier.deliver([notification()], testRun, onAccepted);
-    expect(result).toMatchObject({ ok: true, delivered: 1, messages: 1, target: "hooks.slack.com" });
+    expect(result).toMatchObject({ ok: true, delivered: 1, messages: 1, target: "127.0.0.1:9" });
     expect(result.deliveredKeys).toEqual([{ fingerprint: "f".repeat(40), key: "new:1:fail" }]);
     expect(waits).toEqual([2000]);
   });

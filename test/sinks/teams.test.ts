@@ -101,13 +101,12 @@ describe("Teams Workflows Adaptive Card", () => {
 
 describe("Teams webhook delivery", () => {
   it("accepts 202 and fails other statuses with a redacted error", async () => {
-    const url =
-      "https://prod-1.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?api-version=1&sig=topsecretsig";
+    const url = "https://127.0.0.1:9/workflows/x/triggers/manual/paths/invoke?api-version=1&sig=topsecretsig";
     const onAccepted = async () => {};
     const ok = await createTeamsNotifier(url, {
       post: { fetch: async () => new Response(null, { status: 202 }), sleep: async () => {} },
     }).deliver([notification()], testRun, onAccepted);
-    expect(ok).toMatchObject({ ok: true, target: "prod-1.westus.logic.azure.com" });
+    expect(ok).toMatchObject({ ok: true, target: "127.0.0.1:9" });
     const bad = await createTeamsNotifier(url, {
       post: { fetch: async () => new Response(`bad request for ${url}`, { status: 400 }), sleep: async () => {} },
     }).deliver([notification()], testRun, onAccepted);

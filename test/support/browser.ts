@@ -11,7 +11,8 @@ export const NO_CHROMIUM_MESSAGE = `headless Chromium not found at ${CHROMIUM_PA
 
 /**
  * A fresh headless Chromium profile with every network request refused except
- * the page itself (data: and about: URLs), so rendering tests never leave the machine.
+ * the page itself (data: and about: URLs), so rendering tests never leave the machine:
+ * the page's requests are aborted, and the browser resolves no name and proxies to nowhere.
  */
 export async function withPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
   const { chromium } = await import("playwright-core");
@@ -30,6 +31,11 @@ export async function withPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
         "--disable-sync",
         "--no-first-run",
         "--disable-quic",
+        // Outside the test's own network guard, so refused here too: no name resolves, and anything
+        // that still tries goes to a dead loopback proxy.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
       ],
     });
     const page = context.pages()[0] ?? (await context.newPage());

@@ -31,6 +31,12 @@ function retryAfterMs(header: string | null, fallbackMs: number, capMs: number):
  */
 export async function postJson(url: string, payload: unknown, options: PostOptions = {}): Promise<PostResult> {
   const maxAttempts = options.maxAttempts ?? 3;
+  // The URL is the secret: mask it (and its path, which a server may echo alone) whatever its host,
+  // not only where the settings registered it.
+  const { pathname, search } = new URL(url);
+  const own = [url, `${pathname}${search}`].filter((s) => s.length >= 8);
+  const scrub = (text: string): string =>
+    redact(own.reduce((out, secret) => out.split(secret).join("[redacted]"), text));
   const sleep = options.sleep ?? defaultSleep;
   const doFetch = options.fetch ?? fetch;
   const body = JSON.stringify(payload);
@@ -47,14 +53,13 @@ export async function postJson(url: string, payload: unknown, options: PostOptio
       });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-      lastError = redact(`${error instanceof Error ? error.message : String(error)}${cause}`);
+      lastError = scrub(`${error instanceof Error ? error.message : String(error)}${cause}`);
       if (attempt < maxAttempts) await sleep(1000 * attempt);
       continue;
     }
     const text = (await response.text().catch(() => "")).slice(0, 500);
     const retryable = response.status === 429 || response.status >= 500;
-    if (!retryable || attempt === maxAttempts)
-      return { status: response.status, body: redact(text), attempts: attempt };
+    if (!retryable || attempt === maxAttempts) return { status: response.status, body: scrub(text), attempts: attempt };
     await sleep(retryAfterMs(response.headers.get("retry-after"), 1000 * attempt, options.maxRetryAfterMs ?? 30_000));
   }
   throw new Error(`webhook unreachable after ${maxAttempts} attempts: ${lastError}`);
