@@ -11,6 +11,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { repoRoot } from "../paths.js";
 
 export interface EntryImport {
   readonly ms: number;
@@ -36,7 +37,8 @@ const packageOf = (url: string): string | null => {
 export async function importEntry(entry: string, trace = false): Promise<EntryImport> {
   const dir = await mkdtemp(join(tmpdir(), "cluster-audit-cold-"));
   const resolvedFile = join(dir, "resolved.txt");
-  const args: string[] = [];
+  // The network guard, as in every other child of the tests and the bench; loaded before the timer starts.
+  const args: string[] = ["--import", pathToFileURL(join(repoRoot(), "dist/shared/fakes/guard-preload.js")).href];
   if (trace) {
     await writeFile(join(dir, "hook.mjs"), HOOK);
     await writeFile(

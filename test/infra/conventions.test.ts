@@ -6,6 +6,7 @@ import {
   listFiles,
   loadBicepSources,
   loadTerraformSources,
+  OFFLINE_TERRAFORM,
   parseHcl,
   REPO_ROOT,
   TERRAFORM_DIR,
@@ -13,7 +14,8 @@ import {
 } from "./infra-text.js";
 
 const terraformOnPath = (() => {
-  const probe = spawnSync("terraform", ["version"], { encoding: "utf8", timeout: 20_000 });
+  // CHECKPOINT_DISABLE: `terraform version` otherwise asks checkpoint-api.hashicorp.com for upgrades.
+  const probe = spawnSync("terraform", ["version"], { encoding: "utf8", timeout: 20_000, env: OFFLINE_TERRAFORM });
   return probe.error === undefined && probe.status === 0;
 })();
 
@@ -158,6 +160,7 @@ describe("Terraform follows the standard module structure", () => {
       cwd: REPO_ROOT,
       encoding: "utf8",
       timeout: 60_000,
+      env: OFFLINE_TERRAFORM,
     });
     expect(result.error).toBeUndefined();
     expect(result.status, `unformatted files:\n${result.stdout}${result.stderr}`).toBe(0);

@@ -13,6 +13,7 @@ import {
   loadBicepSources,
   loadTerraformSources,
   matchBracket,
+  OFFLINE_TERRAFORM,
   parseHcl,
   REPO_ROOT,
   type Source,
@@ -230,7 +231,8 @@ function windowLocalsBlock(): string {
 }
 
 const terraformOnPath = (() => {
-  const probe = spawnSync("terraform", ["version"], { encoding: "utf8", timeout: 20_000 });
+  // CHECKPOINT_DISABLE: `terraform version` otherwise asks checkpoint-api.hashicorp.com for upgrades.
+  const probe = spawnSync("terraform", ["version"], { encoding: "utf8", timeout: 20_000, env: OFFLINE_TERRAFORM });
   return probe.error === undefined && probe.status === 0;
 })();
 
@@ -246,7 +248,7 @@ function terraformDerivation(dir: string, schedule: string, override?: number): 
   return new Promise((resolve, reject) => {
     const child = spawn("terraform", args, {
       cwd: dir,
-      env: { ...process.env, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" },
+      env: OFFLINE_TERRAFORM,
     });
     let stdout = "";
     let stderr = "";

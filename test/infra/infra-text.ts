@@ -546,3 +546,6 @@ export function settingNames(entries: readonly SettingEntry[]): string[] {
 export function settingValues(entries: readonly SettingEntry[], name: string): string[] {
   return entries.filter((entry) => entry.name === name).map((entry) => entry.value);
 }
+
+/** The environment for every terraform the tests run: no upgrade check or telemetry, nothing off the machine. */
+export const OFFLINE_TERRAFORM: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };

@@ -85,10 +85,15 @@ describe("loading from compiled dist/ (ESM)", () => {
       const data = { T: { columns: { s: "string" }, rows: [{ s: "a" }, { s: "b" }] } };
       const rows = runKql("T | where s == 'b'", data, { now: new Date() }).rows;
       console.log(loadedOnImport, typeof globalThis.Kusto, JSON.stringify(rows));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: root,
-      timeout: 60_000,
-    });
+    const guard = join(root, "dist/shared/fakes/guard-preload.js");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", guard, "--input-type=module", "-e", script],
+      {
+        cwd: root,
+        timeout: 60_000,
+      },
+    );
     expect(stdout.trim()).toBe('undefined object [["b"]]');
   });
 });
